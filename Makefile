@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.studybot-installed
+PYTEST_ARGS ?=
+
+.PHONY: run test setup system-deps lint typecheck unit clean
+
+run: setup
+	$(BIN)/studybot migrate
+	$(BIN)/studybot run
+
+test: setup lint typecheck unit
+
+setup: $(STAMP) system-deps
+
+# pip takes torch==2.13.0 (CPU) from the machine's local wheels; see pyproject.toml.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# bubblewrap is the code sandbox. Installed when we are root with apt-get; otherwise we say how.
+system-deps:
+	@if ! command -v bwrap >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing bubblewrap (the code sandbox) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	  else \
+	    echo "note: bubblewrap is missing, so code grading will refuse to run."; \
+	    echo "      install it with: sudo apt-get install bubblewrap"; \
+	  fi; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) studybot-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,72 @@
+"""The composition root: settings and services are built here, once, and passed down."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SystemClock
+from bot.settings import Settings
+from handlers import build_router
+from handlers.context import Services
+from handlers.router import Router
+from handlers.types import Invocation, Reply
+from models.cohorts import create_cohort, first_cohort
+from models.db import create_engine, create_sessionmaker
+from models.migrate import upgrade_async
+from quizzes.curriculum import default_curriculum
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """A running bot core: what every adapter (console, Slack, Discord) talks to."""
+
+    services: Services
+    router: Router
+    engine: AsyncEngine
+
+    @classmethod
+    async def create(
+        cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True
+    ) -> App:
+        """Connect, migrate (unless told not to) and make sure the default cohort exists."""
+        if migrate:
+            await upgrade_async(settings.database_url)
+        engine = create_engine(settings.database_url)
+        services = Services(
+            settings=settings,
+            sessions=create_sessionmaker(engine),
+            clock=clock or SystemClock(),
+            curriculum=default_curriculum(),
+        )
+        app = cls(services=services, router=build_router(), engine=engine)
+        await app.ensure_default_cohort()
+        return app
+
+    async def ensure_default_cohort(self) -> None:
+        defaults = self.services.settings.cohort
+        async with self.services.sessions() as db, db.begin():
+            if await first_cohort(db) is not None:
+                return
+            cohort = await create_cohort(
+                db,
+                name=defaults.name,
+                timezone=defaults.timezone,
+                first_session=defaults.first_session,
+                session_time=defaults.session_time,
+                cadence_days=defaults.cadence_days,
+                session_count=defaults.sessions,
+                curriculum=self.services.curriculum,
+                now=self.services.clock.now(),
+            )
+            log.info("created cohort %r with %d sessions", cohort.name, len(cohort.sessions))
+
+    async def handle(self, invocation: Invocation) -> list[Reply]:
+        return await self.router.handle(self.services, invocation)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,208 @@
+"""`studybot`: run the bot, the console, migrations and the tools of each part."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import getpass
+import importlib
+import inspect
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+
+Registrar = Callable[..., None]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studybot",
+        description="A bot that runs a Dive into Deep Learning study group on Slack, Discord "
+        "and in a terminal.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run", help="start the bot: Slack/Discord if configured, else the console"
+    )
+    run.set_defaults(func=cmd_run)
+
+    console = commands.add_parser("console", help="talk to the bot in this terminal (stdin/stdout)")
+    console.add_argument(
+        "--as", dest="user", default=None, help="your member name (default: your login)"
+    )
+    console.add_argument(
+        "--out", default=None, help="folder for files the bot sends (default: ./studybot-out)"
+    )
+    console.add_argument(
+        "--clock",
+        default=None,
+        metavar="ISO_TIME",
+        help="start the console's clock at this time, e.g. 2027-01-10T09:00 (UTC)",
+    )
+    console.set_defaults(func=cmd_console)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.add_argument(
+        "revision", nargs="?", default="head", help="target revision (default: head)"
+    )
+    migrate.add_argument("--down", action="store_true", help="downgrade to REVISION instead")
+    migrate.set_defaults(func=cmd_migrate)
+
+    for name, needs in PROCESS_NEEDS.items():
+        proc = commands.add_parser(name, help=f"the Procfile's {name!r} process")
+        proc.set_defaults(func=cmd_process, process=name, needs=needs)
+
+    bench = commands.add_parser("bench", help="benchmarks that print JSON numbers")
+    benches = bench.add_subparsers(dest="bench", metavar="BENCHMARK", required=True)
+    for registrar in _tool_registrars():
+        if len(inspect.signature(registrar).parameters) == 1:
+            registrar(commands)
+        else:
+            registrar(commands, benches)
+    return parser
+
+
+# What each Procfile process needs before it can do its job.
+PROCESS_NEEDS = {
+    "web": "Slack over HTTP: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID "
+    "and SLACK_CLIENT_SECRET for the OAuth install flow); it serves /slack/events on $PORT.",
+    "discord": "Discord's gateway: set DISCORD_TOKEN (bot token with the message-content intent).",
+    "worker": "grading workers: set STUDYBOT_DATABASE_URL to PostgreSQL so workers on other "
+    "machines can take jobs; with SQLite, grading runs inside `studybot run`.",
+}
+
+
+# Each part of the project contributes its own command group through `register`.
+TOOL_MODULES = ("bot.sandbox.cli", "quizzes.exercises.cli", "quizzes.questions.cli")
+
+
+def _tool_registrars() -> list[Registrar]:
+    """The `register(commands, benches)` of each part that is installed."""
+    registrars: list[Registrar] = []
+    for name in TOOL_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        registrars.append(module.register)
+    return registrars
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"studybot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic narrates every plugin it loads at INFO; only its warnings matter to an operator.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    args.settings = settings
+    result: int = args.func(args)
+    return result
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from models.migrate import downgrade, upgrade
+
+    url = args.settings.database_url
+    if args.down:
+        downgrade(url, args.revision)
+    else:
+        upgrade(url, args.revision)
+    print(
+        f"database {'downgraded' if args.down else 'migrated'} to {args.revision}: {_redact(url)}"
+    )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings: Settings = args.settings
+    if settings.slack_enabled or settings.discord_enabled:
+        print(
+            "studybot: Slack and Discord adapters are not part of this build yet; "
+            "unset their tokens to use the console.",
+            file=sys.stderr,
+        )
+        return 2
+    print("No Slack or Discord credentials set: starting the console.", file=sys.stderr)
+    return cmd_console(argparse.Namespace(settings=settings, user=None, out=None, clock=None))
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.app import App
+    from bot.clock import Clock, FakeClock, SystemClock
+    from bot.platforms.console import ConsoleAdapter
+
+    settings: Settings = args.settings
+    clock: Clock = SystemClock()
+    if args.clock:
+        try:
+            start = dt.datetime.fromisoformat(args.clock)
+        except ValueError:
+            print(
+                f"studybot: --clock {args.clock!r} is not an ISO time such as 2027-01-10T09:00",
+                file=sys.stderr,
+            )
+            return 2
+        clock = FakeClock(start if start.tzinfo else start.replace(tzinfo=dt.UTC))
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # binary pastes must not crash the console
+
+    out_dir = Path(args.out).resolve() if args.out else settings.output_dir
+    user = args.user or _login_name()
+
+    async def session() -> int:
+        app = await App.create(settings, clock=clock)
+        try:
+            adapter = ConsoleAdapter(
+                app,
+                user=user,
+                out_dir=out_dir,
+            )
+            return await adapter.run()
+        finally:
+            await app.close()
+
+    try:
+        return asyncio.run(session())
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    print(
+        f"studybot {args.process}: not available in this build yet. It will need: {args.needs}",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser() or "me"
+    except (KeyError, OSError):
+        return "me"
+
+
+def _redact(url: str) -> str:
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

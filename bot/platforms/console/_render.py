@@ -1,0 +1,35 @@
+"""Plain-text rendering of neutral replies, for terminals."""
+
+from __future__ import annotations
+
+from handlers.text import localise_tokens
+from handlers.types import Reply
+
+INDENT = "  "
+
+
+def render_plain(reply: Reply) -> str:
+    """A reply as plain text, times spelled out in the cohort's zone."""
+    parts: list[str] = []
+    if reply.title:
+        parts.append(reply.title)
+        parts.append("=" * min(len(reply.title), 72))
+    if reply.text:
+        parts.append(reply.text)
+    for field in reply.fields:
+        value = field.value.strip()
+        if "\n" in value:
+            parts.append(f"{field.name}:")
+            parts.extend(INDENT + line for line in value.splitlines())
+        else:
+            parts.append(f"{field.name}: {value}")
+    if reply.code is not None:
+        parts.append("```" + reply.code_language)
+        parts.append(reply.code)
+        parts.append("```")
+    if reply.choices:
+        parts.append("Choices (type the command to pick one):")
+        parts.extend(f"{INDENT}[{c.label}]  {c.command}" for c in reply.choices)
+    if reply.footer:
+        parts.append(reply.footer)
+    return localise_tokens("\n".join(parts), reply.timezone)

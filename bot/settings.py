@@ -1,0 +1,146 @@
+"""One typed settings object, read from the environment (and `.env`) and validated at start.
+
+Everything is prefixed `STUDYBOT_` and nested with `__` (`STUDYBOT_COHORT__TIMEZONE`), except
+the chat platforms' credentials, which keep their conventional names (`SLACK_BOT_TOKEN`, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "STUDYBOT_"
+
+
+class CohortDefaults(BaseModel):
+    """The cohort created on first start, when the database has none."""
+
+    name: str = Field("d2l study group", min_length=1, max_length=100)
+    timezone: str = "UTC"
+    first_session: dt.date = Field(default_factory=lambda: _next_monday(dt.date.today()))
+    session_time: dt.time = dt.time(17, 0)
+    cadence_days: int = Field(14, ge=1, le=365)
+    sessions: int = Field(20, ge=1, le=60)
+    organizers: list[str] = Field(
+        default_factory=list,
+        description="Member names or platform ids (slack:U123, discord:456) who are organizers.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Berlin)") from exc
+        return value
+
+
+class SandboxSettings(BaseModel):
+    """Limits of the code evaluator; see bot/sandbox for what each one does."""
+
+    cpu_seconds: int = Field(10, ge=1, le=600)
+    wall_seconds: float = Field(15.0, gt=0, le=900)
+    memory_mb: int = Field(1536, ge=64, le=65536)
+    max_processes: int = Field(64, ge=1, le=4096)
+    max_open_files: int = Field(256, ge=16, le=65536)
+    max_file_mb: int = Field(16, ge=1, le=4096)
+    tmp_mb: int = Field(64, ge=1, le=4096)
+    output_bytes: int = Field(65536, ge=1024, le=16 * 1024 * 1024)
+    unsafe_no_sandbox: bool = Field(
+        False, description="Run submitted code WITHOUT a sandbox. Local development only."
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    database_url: str = "sqlite+aiosqlite:///studybot.db"
+    log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    output_dir: Path = Path("studybot-out")
+    cohort: CohortDefaults = Field(default_factory=CohortDefaults)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+
+    # Chat platforms: conventional names, no prefix.
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_client_id: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_CLIENT_ID", "slack_client_id")
+    )
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "slack_client_secret")
+    )
+    discord_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith(("sqlite://", "sqlite:///")) and "+aiosqlite" not in value:
+            return value.replace("sqlite://", "sqlite+aiosqlite://", 1)
+        if value.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_signing_secret is not None and (
+            self.slack_bot_token is not None or self.slack_client_id is not None
+        )
+
+    @property
+    def discord_enabled(self) -> bool:
+        return self.discord_token is not None
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message names the environment variable."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings; raise SettingsError naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = ["invalid configuration:"]
+    for error in exc.errors():
+        lines.append(f"  {env_name(error['loc'])}: {error['msg']} (got {error.get('input')!r})")
+    return "\n".join(lines)
+
+
+def env_name(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a pydantic error location refers to."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0].isupper():  # an alias such as SLACK_BOT_TOKEN
+        return parts[0]
+    return ENV_PREFIX + "__".join(part.upper() for part in parts)
+
+
+def _next_monday(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)

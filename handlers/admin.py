@@ -1,0 +1,130 @@
+"""Organizer commands: `d2l admin cohort` shows and changes the cohort's schedule settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.context import Context, UsageError
+from handlers.router import Command, Router
+from handlers.text import when
+from handlers.types import Reply, ReplyField
+from models.cohorts import RescheduleError, reschedule
+
+SETTABLE = ("name", "start", "time", "cadence", "timezone", "threshold")
+
+
+def register(router: Router) -> None:
+    router.add(
+        Command(
+            name="admin cohort",
+            usage="admin cohort [start DATE | time HH:MM | cadence DAYS | timezone ZONE | "
+            "name NAME | threshold PERCENT]",
+            summary="show the cohort's settings, or change one; later sessions follow",
+            details="Changing start, time, cadence or timezone re-dates every session that "
+            "hasn't happened yet; past sessions keep their dates.",
+            handler=admin_cohort,
+            organizer_only=True,
+            examples=(
+                "admin cohort",
+                "admin cohort start 2027-01-12",
+                "admin cohort time 18:30",
+                "admin cohort timezone Europe/Berlin",
+            ),
+            group="Organizers",
+        )
+    )
+
+
+async def admin_cohort(ctx: Context) -> Reply:
+    if not ctx.args:
+        return _show(ctx, "")
+    key, values = ctx.args[0].lower(), ctx.args[1:]
+    if key not in SETTABLE:
+        raise UsageError(f"I can't change `{key}`; settable: {', '.join(SETTABLE)}.")
+    if not values:
+        raise UsageError(f"Give a value for `{key}`.")
+    cohort = ctx.cohort
+    now = ctx.services.clock.now()
+    held = [s for s in cohort.sessions if s.starts_at <= now]
+    if key == "start" and held:
+        raise UsageError(
+            f"Session {held[0].number} has already taken place, so the start date is fixed. "
+            "Change `cadence`, `time` or `timezone` to move the sessions still to come."
+        )
+    before = {s.id: s.starts_at for s in cohort.sessions}
+    _apply(ctx, key, " ".join(values))
+    try:
+        moved = reschedule(cohort, now)
+    except RescheduleError as exc:
+        raise UsageError(f"Not changed: {exc}. Pick a later start date.") from None
+    note = f"Changed {key}."
+    if moved:
+        first = min(moved, key=lambda s: s.number)
+        note += (
+            f" {len(moved)} upcoming sessions moved; session {first.number} is now "
+            f"{when(first.starts_at)} (was {when(before[first.id])})."
+        )
+    elif key in ("start", "time", "cadence", "timezone"):
+        note += " No upcoming session had to move."
+    return _show(ctx, note)
+
+
+def _apply(ctx: Context, key: str, value: str) -> None:
+    cohort = ctx.cohort
+    if key == "name":
+        if not 1 <= len(value) <= 100:
+            raise UsageError("A cohort name has 1 to 100 characters.")
+        cohort.name = value
+    elif key == "start":
+        try:
+            cohort.first_session = dt.date.fromisoformat(value)
+        except ValueError:
+            raise UsageError(f"`{value}` is not a date; write it as YYYY-MM-DD.") from None
+    elif key == "time":
+        try:
+            cohort.session_time = dt.time.fromisoformat(value)
+        except ValueError:
+            raise UsageError(f"`{value}` is not a time of day; write it as HH:MM.") from None
+    elif key == "cadence":
+        days = value.removesuffix("d").removesuffix(" days")
+        if not days.isdigit() or not 1 <= int(days) <= 365:
+            raise UsageError("The cadence is a number of days between sessions, 1 to 365.")
+        cohort.cadence_days = int(days)
+    elif key == "timezone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(
+                f"`{value}` is not an IANA timezone (e.g. Europe/Berlin, "
+                "America/New_York, Asia/Kolkata)."
+            ) from None
+        cohort.timezone = value
+    elif key == "threshold":
+        number = value.removesuffix("%")
+        try:
+            share = float(number) / 100
+        except ValueError:
+            raise UsageError("The certificate threshold is a percentage, e.g. 80%.") from None
+        if not 0 < share <= 1:
+            raise UsageError("The certificate threshold is between 1% and 100%.")
+        cohort.pass_threshold = share
+
+
+def _show(ctx: Context, note: str) -> Reply:
+    cohort = ctx.cohort
+    fields = (
+        ReplyField("Name", cohort.name),
+        ReplyField("Timezone", cohort.timezone),
+        ReplyField("First session", cohort.first_session.isoformat()),
+        ReplyField("Time of day", cohort.session_time.strftime("%H:%M")),
+        ReplyField("Cadence", f"every {cohort.cadence_days} days"),
+        ReplyField("Sessions", str(len(cohort.sessions))),
+        ReplyField("Certificate at", f"{cohort.pass_threshold:.0%} of the work"),
+    )
+    return Reply(
+        title=f"Cohort settings: {cohort.name}",
+        text=note or "Current settings.",
+        fields=fields,
+        ephemeral=True,
+    )

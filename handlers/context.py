@@ -1,0 +1,54 @@
+"""What a handler gets: the services of the running bot and the resolved caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.settings import Settings
+from handlers.types import Invocation
+from models.tables import Cohort, Member
+from quizzes.curriculum import Curriculum
+
+
+@dataclass(frozen=True)
+class Services:
+    """Built once by the composition root (bot.app) and shared by every invocation."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    curriculum: Curriculum
+
+
+@dataclass
+class Context:
+    """One invocation being handled: its database session, caller, cohort and arguments."""
+
+    services: Services
+    db: AsyncSession
+    invocation: Invocation
+    member: Member
+    cohort: Cohort
+    is_organizer: bool
+    args: list[str]
+    code: str | None
+    code_language: str = ""
+
+    @property
+    def timezone(self) -> str:
+        return self.cohort.timezone
+
+
+class UsageError(Exception):
+    """The arguments don't fit the command; the router answers with its usage."""
+
+    def __init__(self, problem: str = "") -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class NotAllowed(Exception):
+    """The caller may not do this (e.g. an organizer command by a member)."""

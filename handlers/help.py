@@ -1,0 +1,59 @@
+"""`d2l help` and `d2l help COMMAND`."""
+
+from __future__ import annotations
+
+from handlers.context import Context, UsageError
+from handlers.router import Command, Router
+from handlers.types import Reply, ReplyField
+
+
+def register(router: Router) -> None:
+    async def show_help(ctx: Context) -> Reply:
+        if ctx.args:
+            return _command_help(router, ctx.args)
+        return _overview(router, ctx.is_organizer)
+
+    router.add(
+        Command(
+            name="help",
+            usage="help [COMMAND]",
+            summary="list the commands, or explain one",
+            handler=show_help,
+            examples=("help", "help next"),
+        )
+    )
+
+
+def _overview(router: Router, is_organizer: bool) -> Reply:
+    groups: dict[str, list[str]] = {}
+    for command in router.commands.values():
+        if command.organizer_only and not is_organizer:
+            continue
+        groups.setdefault(command.group, []).append(f"`d2l {command.usage}` — {command.summary}")
+    fields = tuple(
+        ReplyField(name=g, value="\n".join(lines), inline=False) for g, lines in groups.items()
+    )
+    return Reply(
+        title="studybot — your Dive into Deep Learning study group",
+        text="Commands work the same everywhere: `/d2l …` in Slack, `/d2l …` or `!d2l …` in "
+        "Discord, `d2l …` in the console.",
+        fields=fields,
+        footer="`d2l help COMMAND` explains one command.",
+        ephemeral=True,
+    )
+
+
+def _command_help(router: Router, args: list[str]) -> Reply:
+    found = router.match(args)
+    if found is None:
+        close = router.suggest(args)
+        hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+        raise UsageError(f"There is no command `{' '.join(args[:2])}`.{hint}")
+    command = found[0]
+    lines = [f"`d2l {command.usage}`", command.summary[:1].upper() + command.summary[1:] + "."]
+    if command.details:
+        lines.append(command.details)
+    if command.organizer_only:
+        lines.append("For organizers.")
+    lines.extend(f"Example: `d2l {example}`" for example in command.examples)
+    return Reply(title=f"d2l {command.name}", text="\n".join(lines), ephemeral=True)

@@ -1,0 +1,132 @@
+"""The session plan: `d2l schedule`, `d2l next` and `d2l session N`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers.context import Context, UsageError
+from handlers.router import Command, Router
+from handlers.text import plural, when
+from handlers.types import Reply, ReplyField
+from models.tables import Session
+
+# A session counts as "next" until this long after it started (it is happening now).
+SESSION_LENGTH = dt.timedelta(hours=2)
+
+
+def register(router: Router) -> None:
+    router.add(
+        Command(
+            name="schedule",
+            usage="schedule",
+            summary="all sessions with their dates and chapters",
+            handler=show_schedule,
+        )
+    )
+    router.add(
+        Command(
+            name="next",
+            usage="next",
+            summary="the next session in full: chapter, sections, readings, time, what to prepare",
+            handler=show_next,
+        )
+    )
+    router.add(
+        Command(
+            name="session",
+            usage="session N",
+            summary="one session in full",
+            handler=show_session,
+            examples=("session 2",),
+        )
+    )
+
+
+async def show_schedule(ctx: Context) -> Reply:
+    if ctx.args:
+        raise UsageError("`d2l schedule` takes no arguments.")
+    now = ctx.services.clock.now()
+    upcoming = next_session(ctx.cohort.sessions, now)
+    curriculum = ctx.services.curriculum
+    lines = []
+    for session in ctx.cohort.sessions:
+        marker = "→ " if session is upcoming else ("✓ " if session.starts_at < now else "  ")
+        lines.append(
+            f"{marker}{session.number:>2}. {when(session.starts_at, 'f')} — {session.title} "
+            f"({curriculum.chapter_label(session.chapters)})"
+        )
+    return Reply(
+        title=f"{ctx.cohort.name}: {len(ctx.cohort.sessions)} sessions",
+        text="\n".join(lines),
+        footer="`d2l session N` shows one session in full.",
+    )
+
+
+async def show_next(ctx: Context) -> Reply:
+    if ctx.args:
+        raise UsageError("`d2l next` takes no arguments.")
+    session = next_session(ctx.cohort.sessions, ctx.services.clock.now())
+    if session is None:
+        return Reply(text=f"{ctx.cohort.name} has had all its sessions. Well done!")
+    return session_reply(ctx, session, heading="Next session")
+
+
+async def show_session(ctx: Context) -> Reply:
+    count = len(ctx.cohort.sessions)
+    if len(ctx.args) != 1 or not ctx.args[0].isdigit():
+        raise UsageError(f"Give a session number from 1 to {count}.")
+    number = int(ctx.args[0])
+    session = next((s for s in ctx.cohort.sessions if s.number == number), None)
+    if session is None:
+        raise UsageError(f"There is no session {number}; sessions run from 1 to {count}.")
+    return session_reply(ctx, session, heading="Session")
+
+
+def next_session(sessions: list[Session], now: dt.datetime) -> Session | None:
+    return next((s for s in sessions if s.starts_at + SESSION_LENGTH > now), None)
+
+
+def session_reply(ctx: Context, session: Session, *, heading: str) -> Reply:
+    curriculum = ctx.services.curriculum
+    now = ctx.services.clock.now()
+    status = ""
+    if session.starts_at <= now < session.starts_at + SESSION_LENGTH:
+        status = " (happening now)"
+    elif session.starts_at + SESSION_LENGTH <= now:
+        status = " (done)"
+    fields = [
+        ReplyField(
+            "When",
+            f"{when(session.starts_at)}{status or ' (' + relative(session.starts_at - now) + ')'}",
+        ),
+        ReplyField("Chapter", curriculum.chapter_label(session.chapters)),
+        ReplyField("Read", "\n".join(session.sections), inline=False),
+        ReplyField("Readings", session.link, inline=False),
+        ReplyField("Prepare", session.prepare, inline=False),
+    ]
+    if session.speaker:
+        fields.insert(1, ReplyField("Speaker", session.speaker))
+    if session.recording_url:
+        fields.append(ReplyField("Recording", session.recording_url, inline=False))
+    if session.notes:
+        fields.append(ReplyField("Notes", session.notes, inline=False))
+    return Reply(
+        title=f"{heading} {session.number}: {session.title}",
+        text=f"{ctx.cohort.name} · session {session.number} of {len(ctx.cohort.sessions)}",
+        fields=tuple(fields),
+    )
+
+
+def relative(delta: dt.timedelta) -> str:
+    """'in 3 days', 'in 5 hours', '2 days ago' — rounded the way people say it."""
+    seconds = int(delta.total_seconds())
+    ahead = seconds >= 0
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            amount = round(seconds / size) if unit != "day" else seconds // size
+            text = plural(amount, unit)
+            break
+    else:
+        return "now"
+    return f"in {text}" if ahead else f"{text} ago"

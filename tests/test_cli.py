@@ -1,0 +1,75 @@
+"""The `studybot` command line: settings errors, migrations, the Procfile's processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STUDYBOT = Path(sys.executable).with_name("studybot")
+
+
+def studybot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}", **env}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN"):
+        if name not in env:
+            environment.pop(name, None)
+    return subprocess.run(
+        [str(STUDYBOT), *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_bad_setting_stops_the_bot_with_the_variable_named(tmp_path: Path) -> None:
+    result = studybot(tmp_path, "migrate", STUDYBOT_COHORT__TIMEZONE="Nowhere/Land")
+    assert result.returncode == 2
+    assert "STUDYBOT_COHORT__TIMEZONE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_creates_the_database(tmp_path: Path) -> None:
+    result = studybot(tmp_path, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert "migrated to head" in result.stdout
+    assert (tmp_path / "b.db").stat().st_size > 0
+    down = studybot(tmp_path, "migrate", "--down", "base")
+    assert down.returncode == 0 and "downgraded to base" in down.stdout
+
+
+@pytest.mark.parametrize("process", ["web", "discord", "worker"])
+def test_procfile_processes_explain_what_they_need(tmp_path: Path, process: str) -> None:
+    result = studybot(tmp_path, process)
+    assert result.returncode != 0
+    assert "need" in result.stderr
+
+
+def test_procfile_names_existing_commands() -> None:
+    procfile = Path(__file__).parents[1] / "Procfile"
+    entries = dict(line.split(":", 1) for line in procfile.read_text().splitlines() if line)
+    assert set(entries) == {"release", "web", "discord", "worker"}
+    assert all(cmd.split()[0] == "studybot" for cmd in map(str.strip, entries.values()))
+
+
+def test_run_without_tokens_falls_back_to_the_console(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(STUDYBOT), "run"],
+        input="d2l next\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+        | {"STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "starting the console" in result.stderr
+    assert "Next session 1" in result.stdout
