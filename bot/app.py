@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
 from handlers import build_router
+from handlers.catalog import WorkCatalog, default_catalog
 from handlers.context import Services
 from handlers.router import Router
 from handlers.types import Invocation, Reply
-from models.cohorts import create_cohort, first_cohort
+from models.cohorts import bind, cohort_for_channel, create_cohort, first_cohort
 from models.db import create_engine, create_sessionmaker
 from models.migrate import upgrade_async
 from quizzes.curriculum import default_curriculum
@@ -31,7 +32,12 @@ class App:
 
     @classmethod
     async def create(
-        cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        migrate: bool = True,
+        catalog: WorkCatalog | None = None,
     ) -> App:
         """Connect, migrate (unless told not to) and make sure the default cohort exists."""
         if migrate:
@@ -42,6 +48,7 @@ class App:
             sessions=create_sessionmaker(engine),
             clock=clock or SystemClock(),
             curriculum=default_curriculum(),
+            catalog=catalog if catalog is not None else default_catalog(),
         )
         app = cls(services=services, router=build_router(), engine=engine)
         await app.ensure_default_cohort()
@@ -64,6 +71,15 @@ class App:
                 now=self.services.clock.now(),
             )
             log.info("created cohort %r with %d sessions", cohort.name, len(cohort.sessions))
+
+    async def bind_channel(self, platform: str, workspace_id: str, channel_id: str) -> None:
+        """Bind a channel to the default cohort (if it isn't bound yet): it gets the cohort's
+        announcements and reminders."""
+        async with self.services.sessions() as db, db.begin():
+            cohort = await cohort_for_channel(db, platform, workspace_id, channel_id)
+            if cohort is None:
+                return
+            await bind(db, cohort.id, platform, workspace_id, channel_id, self.services.clock.now())
 
     async def handle(self, invocation: Invocation) -> list[Reply]:
         return await self.router.handle(self.services, invocation)

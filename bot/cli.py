@@ -88,7 +88,7 @@ def _tool_registrars() -> list[Registrar]:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name is None or not name.startswith(exc.name):
                 raise
             continue
         registrars.append(module.register)
@@ -108,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Alembic narrates every plugin it loads at INFO; only its warnings matter to an operator.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
     args.settings = settings
     result: int = args.func(args)
     return result

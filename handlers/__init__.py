@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from handlers import admin, help, schedule
+from handlers import (
+    admin,
+    assignments,
+    attendance,
+    calendar,
+    help,
+    outbox_admin,
+    reminders,
+    schedule,
+    sessions_admin,
+)
 from handlers.router import Router
+
+GROUPS = (
+    help,
+    schedule,
+    attendance,
+    reminders,
+    assignments,
+    calendar,
+    admin,
+    sessions_admin,
+    outbox_admin,
+)
 
 
 def build_router() -> Router:
     router = Router()
-    for group in (help, schedule, admin):
+    for group in GROUPS:
         group.register(router)
     return router

@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.context import Context, UsageError
+from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.text import when
 from handlers.types import Reply, ReplyField
@@ -58,6 +59,8 @@ async def admin_cohort(ctx: Context) -> Reply:
         moved = reschedule(cohort, now)
     except RescheduleError as exc:
         raise UsageError(f"Not changed: {exc}. Pick a later start date.") from None
+    await ctx.db.flush()
+    await plan_cohort(ctx.db, cohort, now)
     note = f"Changed {key}."
     if moved:
         first = min(moved, key=lambda s: s.number)

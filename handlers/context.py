@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.settings import Settings
+from handlers.catalog import WorkCatalog
 from handlers.types import Invocation
-from models.tables import Cohort, Member
+from models.tables import Cohort, Enrollment, Member
 from quizzes.curriculum import Curriculum
 
 
@@ -21,6 +23,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     curriculum: Curriculum
+    catalog: WorkCatalog = field(default_factory=WorkCatalog)
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Context:
     invocation: Invocation
     member: Member
     cohort: Cohort
+    enrollment: Enrollment
     is_organizer: bool
     args: list[str]
     code: str | None
@@ -40,6 +44,10 @@ class Context:
     @property
     def timezone(self) -> str:
         return self.cohort.timezone
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.services.clock.now()
 
 
 class UsageError(Exception):

@@ -163,6 +163,7 @@ class Router:
                 invocation=invocation,
                 member=member,
                 cohort=cohort,
+                enrollment=enrollment,
                 is_organizer=is_organizer,
                 args=args,
                 code=parsed.code,

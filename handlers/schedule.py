@@ -9,6 +9,7 @@ from handlers.router import Command, Router
 from handlers.text import plural, when
 from handlers.types import Reply, ReplyField
 from models.tables import Session
+from models.work import rsvp_counts, session_assignments
 
 # A session counts as "next" until this long after it started (it is happening now).
 SESSION_LENGTH = dt.timedelta(hours=2)
@@ -68,7 +69,7 @@ async def show_next(ctx: Context) -> Reply:
     session = next_session(ctx.cohort.sessions, ctx.services.clock.now())
     if session is None:
         return Reply(text=f"{ctx.cohort.name} has had all its sessions. Well done!")
-    return session_reply(ctx, session, heading="Next session")
+    return await session_reply(ctx, session, heading="Next session")
 
 
 async def show_session(ctx: Context) -> Reply:
@@ -79,14 +80,14 @@ async def show_session(ctx: Context) -> Reply:
     session = next((s for s in ctx.cohort.sessions if s.number == number), None)
     if session is None:
         raise UsageError(f"There is no session {number}; sessions run from 1 to {count}.")
-    return session_reply(ctx, session, heading="Session")
+    return await session_reply(ctx, session, heading="Session")
 
 
 def next_session(sessions: list[Session], now: dt.datetime) -> Session | None:
     return next((s for s in sessions if s.starts_at + SESSION_LENGTH > now), None)
 
 
-def session_reply(ctx: Context, session: Session, *, heading: str) -> Reply:
+async def session_reply(ctx: Context, session: Session, *, heading: str) -> Reply:
     curriculum = ctx.services.curriculum
     now = ctx.services.clock.now()
     status = ""
@@ -110,6 +111,19 @@ def session_reply(ctx: Context, session: Session, *, heading: str) -> Reply:
         fields.append(ReplyField("Recording", session.recording_url, inline=False))
     if session.notes:
         fields.append(ReplyField("Notes", session.notes, inline=False))
+    work = await session_assignments(ctx.db, session.id)
+    if work:
+        lines = [f"{a.kind} `{a.ref}` — due {when(a.due_at)}" for a in work]
+        fields.append(ReplyField("Assignments", "\n".join(lines), inline=False))
+    if session.starts_at > now:
+        counts = await rsvp_counts(ctx.db, session.id)
+        fields.append(
+            ReplyField(
+                "RSVP",
+                f"{counts['yes']} going · {counts['maybe']} maybe — `d2l rsvp yes|no|maybe`",
+                inline=False,
+            )
+        )
     return Reply(
         title=f"{heading} {session.number}: {session.title}",
         text=f"{ctx.cohort.name} · session {session.number} of {len(ctx.cohort.sessions)}",

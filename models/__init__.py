@@ -9,7 +9,10 @@ from models.tables import (
     Member,
     OutboxMessage,
     PlatformBinding,
+    Question,
+    QuestionVote,
     QuizAttempt,
+    Rsvp,
     Session,
     Submission,
 )
@@ -23,7 +26,10 @@ __all__ = [
     "Member",
     "OutboxMessage",
     "PlatformBinding",
+    "Question",
+    "QuestionVote",
     "QuizAttempt",
+    "Rsvp",
     "Session",
     "Submission",
 ]

@@ -40,6 +40,10 @@ async def create_cohort(
         session_time=session_time,
         cadence_days=cadence_days,
         pass_threshold=0.8,
+        skipped_dates=[],
+        announce_days_before=3,
+        reminder_offsets=[1440, 60],
+        assignment_offsets=[2880, 120],
         created_at=now,
     )
     planned = curriculum.sessions[:session_count]
@@ -79,6 +83,36 @@ async def cohort_for_channel(
     return result.scalar_one_or_none() or await first_cohort(db)
 
 
+async def bind(
+    db: AsyncSession,
+    cohort_id: int,
+    platform: str,
+    workspace_id: str,
+    channel_id: str,
+    now: dt.datetime,
+) -> PlatformBinding:
+    """Bind a channel to a cohort; a channel already bound keeps its binding."""
+    existing = await db.scalar(
+        select(PlatformBinding).where(
+            PlatformBinding.platform == platform,
+            PlatformBinding.workspace_id == workspace_id,
+            PlatformBinding.channel_id == channel_id,
+        )
+    )
+    if existing is not None:
+        return existing
+    binding = PlatformBinding(
+        cohort_id=cohort_id,
+        platform=platform,
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        created_at=now,
+    )
+    db.add(binding)
+    await db.flush()
+    return binding
+
+
 class RescheduleError(ValueError):
     """A schedule change would move a future session into the past."""
 
@@ -98,8 +132,9 @@ def reschedule(cohort: Cohort, now: dt.datetime) -> list[Session]:
     if past:
         last_local = past[-1].starts_at.astimezone(ZoneInfo(cohort.timezone)).date()
         first = last_local + dt.timedelta(days=cohort.cadence_days)
+    skipped = [dt.date.fromisoformat(day) for day in cohort.skipped_dates or []]
     starts = session_starts(
-        first, cohort.session_time, cohort.timezone, cohort.cadence_days, len(future)
+        first, cohort.session_time, cohort.timezone, cohort.cadence_days, len(future), skipped
     )
     moved: list[Session] = []
     for session, start in zip(future, starts, strict=True):

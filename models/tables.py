@@ -33,6 +33,12 @@ class Cohort(Base):
     session_time: Mapped[dt.time] = mapped_column(Time)
     cadence_days: Mapped[int] = mapped_column(Integer)
     pass_threshold: Mapped[float] = mapped_column(Float, default=0.8)
+    # Holidays: a session that would fall on one of these dates moves one cadence later.
+    skipped_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    announce_days_before: Mapped[int] = mapped_column(Integer, default=3)
+    # Minutes before a session / an assignment's due time.
+    reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1440, 60])
+    assignment_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2880, 120])
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list[Session]] = relationship(
@@ -91,6 +97,9 @@ class Enrollment(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16), default="member")  # member | organizer
+    # Personal reminders by direct message, opt-in, at these minutes before each session.
+    dm_reminders: Mapped[bool] = mapped_column(Boolean, default=False)
+    dm_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1440, 60])
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
@@ -193,6 +202,8 @@ class OutboxMessage(Base):
     target: Mapped[str] = mapped_column(String(64))  # channel id, or user id for a DM
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    # Past this time the message is useless (the session has started): skipped, not sent.
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # pending | claimed | sent | failed | skipped | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -203,3 +214,38 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Rsvp(Base):
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("session_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(8))  # yes | no | maybe
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Question(Base):
+    """A question for the live Q&A of a session."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # shown to members, per session
+    text: Mapped[str] = mapped_column(Text)
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class QuestionVote(Base):
+    __tablename__ = "question_votes"
+    __table_args__ = (UniqueConstraint("question_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))

@@ -103,6 +103,7 @@ class Chat:
             stdin=io.StringIO(),
             stdout=self.output,
             interactive=False,
+            deliver=False,  # tests drive delivery themselves
         )
 
     async def say(self, text: str, *, as_: str | None = None) -> list[Reply]:

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
+from bot.clock import FakeClock
+from bot.delivery import Dispatcher
 from bot.platforms.console._render import render_plain
 from bot.platforms.console._script import ConsoleMessage, ScriptReader
+from bot.scheduler import DeliveryScheduler
 from handlers.parsing import strip_prefix
+from handlers.text import format_local, parse_duration
 from handlers.types import Invocation, Reply
+from models.outbox import next_due
+from models.tables import OutboxMessage
 
+PLATFORM = "console"
 WORKSPACE = "local"
 CHANNEL = "console"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-]+")
+CONSOLE_HELP = (
+    "Console commands: `:wait 2d` (or 3h, 15m; needs --clock) moves time on and delivers what "
+    "falls due; `:now` shows the console's time; `:quit` ends."
+)
 
 
 class ConsoleAdapter:
@@ -29,6 +41,7 @@ class ConsoleAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         interactive: bool | None = None,
+        deliver: bool = True,
     ) -> None:
         self.app = app
         self.user = user
@@ -36,14 +49,32 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() if interactive is None else interactive
+        self.dispatcher = Dispatcher(app.services, {PLATFORM: ConsoleSender(self)})
+        # With a simulated clock, what a command makes due goes out right after its reply.
+        self.deliver = deliver
         self._file_count = 0
 
     async def run(self) -> int:
         """Read messages until end of input (or `:quit`); answer each. Returns an exit code."""
+        await self.app.bind_channel(PLATFORM, WORKSPACE, CHANNEL)
+        scheduler = None
+        if not isinstance(self.app.services.clock, FakeClock):
+            scheduler = DeliveryScheduler(self.dispatcher)
+            scheduler.start()
+        else:
+            await self.dispatcher.run_once()
+        try:
+            return await self._loop()
+        finally:
+            if scheduler is not None:
+                await scheduler.shutdown()
+
+    async def _loop(self) -> int:
         reader = ScriptReader()
         if self.interactive:
             self._print(
-                f"studybot console — you are @{self.user}. Type `d2l help`; Ctrl-D to quit."
+                f"studybot console — you are @{self.user}. Type `d2l help`; "
+                "`:help` for console commands; Ctrl-D to quit."
             )
         while True:
             if self.interactive:
@@ -57,8 +88,12 @@ class ConsoleAdapter:
             message = reader.feed(line)
             if message is None:
                 continue
-            if message.text.strip() in (":quit", ":q", ":exit"):
+            command = message.text.strip()
+            if command in (":quit", ":q", ":exit"):
                 return 0
+            if command.startswith(":"):
+                await self.console_command(command)
+                continue
             await self.handle(message)
 
     async def handle(self, message: ConsoleMessage) -> list[Reply]:
@@ -66,7 +101,7 @@ class ConsoleAdapter:
         if not message.text.strip():
             return []
         invocation = Invocation(
-            platform="console",
+            platform=PLATFORM,
             workspace_id=WORKSPACE,
             channel_id=CHANNEL,
             user_id=sender,
@@ -75,12 +110,38 @@ class ConsoleAdapter:
         )
         replies = await self.app.handle(invocation)
         for reply in replies:
-            self.show(reply, sender)
+            self.show(reply, f"@{sender}" + (", private" if reply.ephemeral else ""))
+        if self.deliver and isinstance(self.app.services.clock, FakeClock):
+            await self.dispatcher.run_once()
         return replies
 
-    def show(self, reply: Reply, recipient: str) -> None:
-        header = f"[bot → @{recipient}{', private' if reply.ephemeral else ''}]"
-        self._print(header)
+    async def console_command(self, command: str) -> None:
+        """`:wait DURATION`, `:now`, `:help`."""
+        word, _, rest = command.partition(" ")
+        clock = self.app.services.clock
+        if word == ":now":
+            self._print(f"[console time: {format_local(clock.now(), 'UTC')}]")
+        elif word == ":wait":
+            delta = parse_duration(rest)
+            if delta is None:
+                self._print("`:wait` needs a duration such as 2d, 3h or 15m.")
+            elif not isinstance(clock, FakeClock):
+                self._print(
+                    "`:wait` moves a simulated clock: start the console with "
+                    "`--clock 2027-01-10T09:00`."
+                )
+            else:
+                start = clock.now()
+                await advance(clock, self.dispatcher, start + delta)
+                self._print(
+                    f"[time passes: {format_local(start, 'UTC')} → "
+                    f"{format_local(clock.now(), 'UTC')}]"
+                )
+        else:
+            self._print(CONSOLE_HELP)
+
+    def show(self, reply: Reply, audience: str) -> None:
+        self._print(f"[bot → {audience}]")
         self._print(render_plain(reply))
         for file in reply.files:
             path = self._save(file.name, file.content)
@@ -104,6 +165,40 @@ class ConsoleAdapter:
     def _prompt(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
+
+
+class ConsoleSender:
+    """Delivers outbox messages by printing them, to the channel or as a direct message."""
+
+    def __init__(self, console: ConsoleAdapter) -> None:
+        self.console = console
+
+    async def send(self, message: OutboxMessage, reply: Reply, *, direct: bool) -> str | None:
+        audience = f"@{message.target}, direct message" if direct else f"#{message.target}"
+        clock = self.console.app.services.clock
+        if isinstance(clock, FakeClock):  # a simulated clock: say when this went out
+            audience += f" · {format_local(clock.now(), reply.timezone)}"
+        self.console.show(reply, audience)
+        return f"console:{message.id}"
+
+
+async def advance(clock: FakeClock, dispatcher: Dispatcher, target: dt.datetime) -> None:
+    """Move the clock to `target`, stopping at every due time on the way so each message
+    goes out when it falls due (not all at once at the end)."""
+    step = dt.timedelta(days=7)  # within the planning horizon of each sweep
+    while True:
+        await dispatcher.plan()
+        async with dispatcher.services.sessions() as db:
+            due = await next_due(db)
+        stop = min(target, clock.now() + step)
+        if due is not None and due <= stop:
+            clock.set(max(due, clock.now()))
+            await dispatcher.run_once(plan=False)
+            continue
+        clock.set(stop)
+        await dispatcher.run_once()
+        if stop >= target:
+            return
 
 
 def _without_prefix(text: str) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:18:26.541280
+Create Date: 2026-11-26 15:30:27.901404
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ def upgrade() -> None:
         sa.Column("session_time", sa.Time(), nullable=False),
         sa.Column("cadence_days", sa.Integer(), nullable=False),
         sa.Column("pass_threshold", sa.Float(), nullable=False),
+        sa.Column("skipped_dates", sa.JSON(), nullable=False),
+        sa.Column("announce_days_before", sa.Integer(), nullable=False),
+        sa.Column("reminder_offsets", sa.JSON(), nullable=False),
+        sa.Column("assignment_offsets", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cohorts")),
         sa.UniqueConstraint("name", name=op.f("uq_cohorts_name")),
@@ -45,6 +49,8 @@ def upgrade() -> None:
         sa.Column("cohort_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("dm_reminders", sa.Boolean(), nullable=False),
+        sa.Column("dm_offsets", sa.JSON(), nullable=False),
         sa.Column("joined_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["cohort_id"],
@@ -100,6 +106,7 @@ def upgrade() -> None:
         sa.Column("target", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("due_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=True),
@@ -275,9 +282,86 @@ def upgrade() -> None:
             "cohort_id", "kind", "ref", name=op.f("uq_assignments_cohort_id_kind_ref")
         ),
     )
+    op.create_table(
+        "questions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("cleared", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["cohorts.id"],
+            name=op.f("fk_questions_cohort_id_cohorts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_questions_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["sessions.id"],
+            name=op.f("fk_questions_session_id_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
+    )
+    op.create_table(
+        "rsvps",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("answer", sa.String(length=8), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_rsvps_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["sessions.id"],
+            name=op.f("fk_rsvps_session_id_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rsvps")),
+        sa.UniqueConstraint("session_id", "member_id", name=op.f("uq_rsvps_session_id_member_id")),
+    )
+    op.create_table(
+        "question_votes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_question_votes_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["question_id"],
+            ["questions.id"],
+            name=op.f("fk_question_votes_question_id_questions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_question_votes")),
+        sa.UniqueConstraint(
+            "question_id", "member_id", name=op.f("uq_question_votes_question_id_member_id")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("question_votes")
+    op.drop_table("rsvps")
+    op.drop_table("questions")
     op.drop_table("assignments")
     with op.batch_alter_table("submissions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_submissions_member_id"))

@@ -1,0 +1,121 @@
+"""Outbox delivery: plan what is due, claim it, render it, send it, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from handlers.context import Services
+from handlers.notifications import Skip, render_message
+from handlers.planning import SWEEP_HORIZON, plan_cohort
+from handlers.types import Reply
+from models.outbox import claim_due, mark_failed, mark_sent, mark_skipped, release_stale_claims
+from models.tables import Cohort, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    """Delivers one message to a channel or, if `direct`, to a person."""
+
+    async def send(self, message: OutboxMessage, reply: Reply, *, direct: bool) -> str | None:
+        """Send; return the platform's message reference. Raise to have it retried."""
+        ...
+
+
+@dataclass
+class DispatchStats:
+    planned: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+class Dispatcher:
+    """Sends what is due through the senders of the platforms this process serves."""
+
+    def __init__(self, services: Services, senders: Mapping[str, Sender]) -> None:
+        self.services = services
+        self.senders = dict(senders)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+
+    async def plan(self, *, full: bool = False) -> int:
+        """Enqueue what falls due soon (or everything, after a schedule change)."""
+        now = self.services.clock.now()
+        async with self.services.sessions() as db, db.begin():
+            cohorts = await db.scalars(select(Cohort).options(selectinload(Cohort.sessions)))
+            total = 0
+            for cohort in cohorts:
+                total += await plan_cohort(db, cohort, now, None if full else SWEEP_HORIZON)
+            return total
+
+    async def run_once(self, *, plan: bool = True) -> DispatchStats:
+        """One sweep: plan, release stale claims, then deliver every due message."""
+        stats = DispatchStats()
+        if plan:
+            stats.planned = await self.plan()
+        now = self.services.clock.now()
+        async with self.services.sessions() as db, db.begin():
+            await release_stale_claims(db, now)
+        while True:
+            async with self.services.sessions() as db, db.begin():
+                batch = await claim_due(db, now, self.worker, platforms=self.senders)
+            if not batch:
+                return stats
+            await self._deliver(batch, stats)
+
+    async def _deliver(self, batch: list[OutboxMessage], stats: DispatchStats) -> None:
+        now = self.services.clock.now()
+        latest = _latest_per_group(batch)
+        async with self.services.sessions() as db, db.begin():
+            fresh = await db.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_([m.id for m in batch]))
+            )
+            by_id = {m.id: m for m in fresh}
+            for claimed in batch:
+                message = by_id[claimed.id]
+                group = message.payload.get("group")
+                if message.expires_at is not None and now >= message.expires_at:
+                    mark_skipped(message, "too late: it expired before it could be sent")
+                    stats.skipped += 1
+                    continue
+                if group is not None and latest.get(group) is not claimed:
+                    mark_skipped(message, "superseded by a later reminder due at the same time")
+                    stats.skipped += 1
+                    continue
+                try:
+                    reply = await render_message(db, message, now, self.services.curriculum)
+                except Skip as reason:
+                    mark_skipped(message, str(reason))
+                    stats.skipped += 1
+                    continue
+                try:
+                    ref = await self.senders[message.platform].send(
+                        message, reply, direct=bool(message.payload.get("direct"))
+                    )
+                except Exception as exc:  # any platform failure: retry with backoff
+                    log.warning("sending %s failed: %s", message.key, exc)
+                    mark_failed(message, now, f"{type(exc).__name__}: {exc}")
+                    stats.failed += 1
+                    continue
+                mark_sent(message, now, ref)
+                stats.sent += 1
+
+
+def _latest_per_group(batch: list[OutboxMessage]) -> dict[str, OutboxMessage]:
+    """Of several reminders for the same thing due at once, only the latest is worth sending."""
+    latest: dict[str, OutboxMessage] = {}
+    for message in batch:
+        group = message.payload.get("group")
+        if group is None:
+            continue
+        if group not in latest or message.due_at >= latest[group].due_at:
+            latest[group] = message
+    return latest

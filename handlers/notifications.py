@@ -1,0 +1,105 @@
+"""The messages the bot sends on its own, written at the moment they are sent (so counts and
+"starts in …" are current)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.schedule import relative
+from handlers.serialize import reply_from_json
+from handlers.text import when
+from handlers.types import Reply, ReplyField
+from models.tables import Assignment, Cohort, OutboxMessage, Session
+from models.work import assignment_completed, rsvp_counts, session_assignments
+from quizzes.curriculum import Curriculum
+
+
+class Skip(Exception):
+    """This message should not be sent (its reason is recorded on the row)."""
+
+
+async def render_message(
+    db: AsyncSession, message: OutboxMessage, now: dt.datetime, curriculum: Curriculum
+) -> Reply:
+    """The reply an outbox row stands for, or Skip."""
+    payload = message.payload
+    if "reply" in payload:
+        return reply_from_json(payload["reply"])
+    if message.kind in ("announcement", "reminder", "dm_reminder", "recording"):
+        session = await db.get(Session, payload.get("session_id"))
+        if session is None:
+            raise Skip("the session no longer exists")
+        cohort = await db.get(Cohort, session.cohort_id)
+        assert cohort is not None
+        if message.kind == "recording":
+            return _recording(cohort, session)
+        return await _session_notice(db, message.kind, cohort, session, now, curriculum)
+    if message.kind == "assignment_reminder":
+        assignment = await db.get(Assignment, payload.get("assignment_id"))
+        if assignment is None:
+            raise Skip("the assignment no longer exists")
+        if await assignment_completed(db, assignment, int(payload["member_id"])):
+            raise Skip("already completed")
+        cohort = await db.get(Cohort, assignment.cohort_id)
+        assert cohort is not None
+        return _assignment_notice(cohort, assignment, now)
+    raise Skip(f"unknown message kind {message.kind!r}")
+
+
+async def _session_notice(
+    db: AsyncSession,
+    kind: str,
+    cohort: Cohort,
+    session: Session,
+    now: dt.datetime,
+    curriculum: Curriculum,
+) -> Reply:
+    counts = await rsvp_counts(db, session.id)
+    rsvp = f"{counts['yes']} going · {counts['maybe']} maybe — answer with `d2l rsvp yes|no|maybe`"
+    fields = [
+        ReplyField("When", f"{when(session.starts_at)} ({relative(session.starts_at - now)})"),
+        ReplyField("Chapter", curriculum.chapter_label(session.chapters)),
+    ]
+    if session.speaker:
+        fields.append(ReplyField("Speaker", session.speaker))
+    if kind == "announcement":
+        fields.append(ReplyField("Read", "\n".join(session.sections), inline=False))
+        fields.append(ReplyField("Prepare", session.prepare, inline=False))
+        work = await session_assignments(db, session.id)
+        if work:
+            lines = [f"{a.kind} `{a.ref}` — due {when(a.due_at)}" for a in work]
+            fields.append(ReplyField("Assignments", "\n".join(lines), inline=False))
+    fields.append(ReplyField("Readings", session.link, inline=False))
+    fields.append(ReplyField("RSVP", rsvp, inline=False))
+    starts = relative(session.starts_at - now)
+    if kind == "announcement":
+        title = f"📣 Session {session.number}: {session.title}"
+        text = f"{cohort.name} meets {starts}."
+    else:
+        title = f"⏰ Session {session.number} starts {starts}: {session.title}"
+        text = "A personal reminder (`d2l remind off` to stop)." if kind == "dm_reminder" else ""
+    return Reply(title=title, text=text, fields=tuple(fields), timezone=cohort.timezone)
+
+
+def _recording(cohort: Cohort, session: Session) -> Reply:
+    return Reply(
+        title=f"🎥 Recording of session {session.number}: {session.title}",
+        text=session.recording_url or "",
+        timezone=cohort.timezone,
+    )
+
+
+def _assignment_notice(cohort: Cohort, assignment: Assignment, now: dt.datetime) -> Reply:
+    how = (
+        f"`d2l submit {assignment.ref}` followed by your code"
+        if assignment.kind == "exercise"
+        else f"`d2l quiz {assignment.ref}`"
+    )
+    return Reply(
+        title=f"📝 {assignment.kind.capitalize()} `{assignment.ref}` is due "
+        f"{relative(assignment.due_at - now)}",
+        text=f"Due {when(assignment.due_at)}. You haven't completed it yet: {how}.",
+        timezone=cohort.timezone,
+    )

@@ -1,0 +1,71 @@
+"""`d2l admin outbox`: what the bot has sent, what waits, and what failed (and retrying it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from handlers.context import Context, UsageError
+from handlers.router import Command, Router
+from handlers.text import when
+from handlers.types import Reply, ReplyField
+from models.tables import OutboxMessage
+
+
+def register(router: Router) -> None:
+    router.add(
+        Command(
+            name="admin outbox",
+            usage="admin outbox [retry]",
+            summary="messages the bot sends on its own: counts, failures, and retrying them",
+            details="Failed messages gave up after 5 attempts with growing pauses. `retry` puts "
+            "them back in the queue.",
+            handler=outbox,
+            organizer_only=True,
+            group="Organizers",
+        )
+    )
+
+
+async def outbox(ctx: Context) -> Reply:
+    mine = OutboxMessage.cohort_id == ctx.cohort.id
+    if ctx.args and ctx.args[0].lower() == "retry":
+        result = await ctx.db.execute(
+            update(OutboxMessage)
+            .where(mine, OutboxMessage.status == "failed")
+            .values(status="pending", attempts=0, next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        count = int(getattr(result, "rowcount", 0) or 0)
+        return Reply(text=f"{count} failed messages are queued again.", ephemeral=True)
+    if ctx.args:
+        raise UsageError()
+    counts = dict(
+        (
+            await ctx.db.execute(
+                select(OutboxMessage.status, func.count())
+                .where(mine)
+                .group_by(OutboxMessage.status)
+            )
+        ).all()
+    )
+    failed = list(
+        await ctx.db.scalars(
+            select(OutboxMessage)
+            .where(mine, OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.due_at.desc())
+            .limit(10)
+        )
+    )
+    upcoming = await ctx.db.scalar(
+        select(func.min(OutboxMessage.due_at)).where(mine, OutboxMessage.status == "pending")
+    )
+    order = ("pending", "claimed", "sent", "skipped", "failed", "cancelled")
+    fields = [ReplyField(status, str(counts.get(status, 0))) for status in order]
+    lines = [
+        f"{m.kind} to {m.platform}:{m.target} due {when(m.due_at)} — {m.last_error}" for m in failed
+    ]
+    text = "\n".join(lines) if lines else "Nothing has failed."
+    if lines:
+        text += "\n`d2l admin outbox retry` queues them again."
+    footer = f"Next message due {when(upcoming)}." if upcoming is not None else None
+    return Reply(title="Outbox", text=text, fields=tuple(fields), footer=footer, ephemeral=True)

@@ -1,0 +1,185 @@
+"""What the bot will send on its own, as outbox rows: announcements, channel reminders,
+personal reminders and assignment reminders. Planning is idempotent (unique keys), so it
+runs on start, on every sweep and after every schedule change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.outbox import Planned, enqueue
+from models.tables import (
+    Assignment,
+    Cohort,
+    Enrollment,
+    Identity,
+    OutboxMessage,
+    PlatformBinding,
+    Session,
+)
+
+# The periodic sweep plans what falls due this soon; a schedule change replans everything.
+SWEEP_HORIZON = dt.timedelta(days=8)
+
+
+async def plan_cohort(
+    db: AsyncSession, cohort: Cohort, now: dt.datetime, horizon: dt.timedelta | None = None
+) -> int:
+    """Enqueue every message of this cohort due before now + horizon (all, if None)."""
+    limit = None if horizon is None else now + horizon
+    bindings = list(
+        await db.scalars(select(PlatformBinding).where(PlatformBinding.cohort_id == cohort.id))
+    )
+    sessions = [s for s in cohort.sessions if s.starts_at > now]
+    planned: list[Planned] = []
+    for session in sessions:
+        planned += _channel_messages(cohort, session, bindings)
+    planned += await _personal_reminders(db, cohort, sessions)
+    planned += await _assignment_reminders(db, cohort, now)
+    planned = [p for p in planned if limit is None or p.due_at <= limit]
+    await enqueue(db, planned, now)
+    await _cancel_opted_out(db, cohort)
+    return len(planned)
+
+
+def _channel_messages(
+    cohort: Cohort, session: Session, bindings: list[PlatformBinding]
+) -> list[Planned]:
+    messages: list[Planned] = []
+    for binding in bindings:
+        where = {
+            "platform": binding.platform,
+            "workspace_id": binding.workspace_id,
+            "target": binding.channel_id,
+            "cohort_id": cohort.id,
+            "expires_at": session.starts_at,
+        }
+        group = f"session:{session.id}:{binding.id}"
+        messages.append(
+            Planned(
+                key=f"announce:{session.id}:{binding.id}",
+                kind="announcement",
+                payload={"session_id": session.id},
+                due_at=session.starts_at - dt.timedelta(days=cohort.announce_days_before),
+                **where,  # type: ignore[arg-type]
+            )
+        )
+        for offset in sorted(set(cohort.reminder_offsets)):
+            messages.append(
+                Planned(
+                    key=f"reminder:{session.id}:{offset}:{binding.id}",
+                    kind="reminder",
+                    payload={"session_id": session.id, "group": group},
+                    due_at=session.starts_at - dt.timedelta(minutes=offset),
+                    **where,  # type: ignore[arg-type]
+                )
+            )
+    return messages
+
+
+async def _personal_reminders(
+    db: AsyncSession, cohort: Cohort, sessions: list[Session]
+) -> list[Planned]:
+    rows = await db.execute(
+        select(Enrollment, Identity)
+        .join(Identity, Identity.member_id == Enrollment.member_id)
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.dm_reminders.is_(True))
+        .order_by(Enrollment.member_id, Identity.id)
+    )
+    first_identity: dict[int, tuple[Enrollment, Identity]] = {}
+    for enrollment, identity in rows:
+        first_identity.setdefault(enrollment.member_id, (enrollment, identity))
+    messages: list[Planned] = []
+    for member_id, (enrollment, identity) in first_identity.items():
+        for session in sessions:
+            for offset in sorted(set(enrollment.dm_offsets)):
+                messages.append(
+                    Planned(
+                        key=f"dm:{session.id}:{offset}:{member_id}",
+                        kind="dm_reminder",
+                        platform=identity.platform,
+                        workspace_id=identity.workspace_id,
+                        target=identity.user_id,
+                        payload={
+                            "session_id": session.id,
+                            "member_id": member_id,
+                            "direct": True,
+                            "group": f"dm:{session.id}:{member_id}",
+                        },
+                        due_at=session.starts_at - dt.timedelta(minutes=offset),
+                        expires_at=session.starts_at,
+                        cohort_id=cohort.id,
+                    )
+                )
+    return messages
+
+
+async def _assignment_reminders(
+    db: AsyncSession, cohort: Cohort, now: dt.datetime
+) -> list[Planned]:
+    assignments = list(
+        await db.scalars(
+            select(Assignment).where(Assignment.cohort_id == cohort.id, Assignment.due_at > now)
+        )
+    )
+    if not assignments:
+        return []
+    rows = await db.execute(
+        select(Enrollment.member_id, Identity)
+        .join(Identity, Identity.member_id == Enrollment.member_id)
+        .where(Enrollment.cohort_id == cohort.id)
+        .order_by(Enrollment.member_id, Identity.id)
+    )
+    identities: dict[int, Identity] = {}
+    for member_id, identity in rows:
+        identities.setdefault(member_id, identity)
+    messages: list[Planned] = []
+    for assignment in assignments:
+        for member_id, identity in identities.items():
+            for offset in sorted(set(cohort.assignment_offsets)):
+                messages.append(
+                    Planned(
+                        key=f"due:{assignment.id}:{offset}:{member_id}",
+                        kind="assignment_reminder",
+                        platform=identity.platform,
+                        workspace_id=identity.workspace_id,
+                        target=identity.user_id,
+                        payload={
+                            "assignment_id": assignment.id,
+                            "member_id": member_id,
+                            "direct": True,
+                            "group": f"due:{assignment.id}:{member_id}",
+                        },
+                        due_at=assignment.due_at - dt.timedelta(minutes=offset),
+                        expires_at=assignment.due_at,
+                        cohort_id=cohort.id,
+                    )
+                )
+    return messages
+
+
+async def _cancel_opted_out(db: AsyncSession, cohort: Cohort) -> None:
+    """Pending personal reminders of members who turned them off are cancelled."""
+    opted_out = select(Enrollment.member_id).where(
+        Enrollment.cohort_id == cohort.id, Enrollment.dm_reminders.is_(False)
+    )
+    pending = list(
+        await db.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.cohort_id == cohort.id,
+                OutboxMessage.kind == "dm_reminder",
+                OutboxMessage.status == "pending",
+            )
+        )
+    )
+    out = set(await db.scalars(opted_out))
+    ids = [m.id for m in pending if m.payload.get("member_id") in out]
+    if ids:
+        await db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )

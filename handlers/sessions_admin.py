@@ -1,0 +1,251 @@
+"""Organizers edit single sessions and skip dates: `admin session N …`, `admin skip DATE`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from handlers.context import Context, UsageError
+from handlers.planning import plan_cohort
+from handlers.router import Command, Router
+from handlers.serialize import reply_to_json
+from handlers.text import when
+from handlers.types import Reply
+from models.cohorts import RescheduleError, reschedule
+from models.outbox import Planned, enqueue
+from models.tables import PlatformBinding, Session
+
+FIELDS = ("date", "time", "speaker", "recording", "notes")
+
+
+def register(router: Router) -> None:
+    router.add(
+        Command(
+            name="admin session",
+            usage="admin session N date YYYY-MM-DD|time HH:MM|speaker NAME|recording URL|"
+            "notes TEXT [later]",
+            summary="edit one session; with `later`, a new date or time moves all later ones too",
+            details="A session whose date or time you set stays there when the cadence changes. "
+            "Setting a recording link after the session posts it to the cohort's channels. "
+            "`-` clears speaker, recording or notes.",
+            handler=edit_session,
+            organizer_only=True,
+            group="Organizers",
+            examples=(
+                "admin session 5 date 2027-03-10 later",
+                "admin session 5 speaker Ada",
+                "admin session 2 recording https://example.org/rec2",
+            ),
+        )
+    )
+    router.add(
+        Command(
+            name="admin skip",
+            usage="admin skip YYYY-MM-DD",
+            summary="skip a date (a holiday): the session on it and all later ones move one "
+            "cadence later",
+            handler=skip_date,
+            organizer_only=True,
+            group="Organizers",
+            examples=("admin skip 2027-12-28",),
+        )
+    )
+    router.add(
+        Command(
+            name="admin unskip",
+            usage="admin unskip YYYY-MM-DD",
+            summary="undo `admin skip`",
+            handler=unskip_date,
+            organizer_only=True,
+            group="Organizers",
+        )
+    )
+
+
+async def edit_session(ctx: Context) -> Reply:
+    if len(ctx.args) < 3 or not ctx.args[0].isdigit() or ctx.args[1].lower() not in FIELDS:
+        raise UsageError()
+    session = next((s for s in ctx.cohort.sessions if s.number == int(ctx.args[0])), None)
+    if session is None:
+        raise UsageError(f"There is no session {ctx.args[0]}.")
+    field, values = ctx.args[1].lower(), ctx.args[2:]
+    if field in ("date", "time"):
+        return await _move(ctx, session, field, values)
+    value = " ".join(values).strip()
+    cleared = value == "-"
+    if field == "speaker":
+        session.speaker = None if cleared else value[:100]
+    elif field == "notes":
+        session.notes = None if cleared else value[:2000]
+    else:
+        if not cleared and not value.startswith(("https://", "http://")):
+            raise UsageError("A recording link starts with https://.")
+        session.recording_url = None if cleared else value[:500]
+        if not cleared and session.starts_at <= ctx.now:
+            await _post_recording(ctx, session)
+            return Reply(
+                text=f"Saved the recording of session {session.number} and posted it "
+                "to the cohort's channels.",
+                ephemeral=True,
+            )
+    return Reply(
+        text=f"Session {session.number}: {field} {'cleared' if cleared else 'set'}.", ephemeral=True
+    )
+
+
+async def _move(ctx: Context, session: Session, field: str, values: list[str]) -> Reply:
+    later = bool(values) and values[-1].lower() == "later"
+    if later:
+        values = values[:-1]
+    if len(values) != 1:
+        raise UsageError()
+    if session.starts_at <= ctx.now:
+        raise UsageError(f"Session {session.number} has already taken place.")
+    zone = ZoneInfo(ctx.timezone)
+    local = session.starts_at.astimezone(zone)
+    try:
+        if field == "date":
+            new_local = dt.datetime.combine(dt.date.fromisoformat(values[0]), local.timetz())
+        else:
+            new_local = dt.datetime.combine(local.date(), dt.time.fromisoformat(values[0]), zone)
+    except ValueError:
+        raise UsageError(
+            f"`{values[0]}` is not a {'YYYY-MM-DD date' if field == 'date' else 'HH:MM time'}."
+        ) from None
+    new_start = new_local.replace(tzinfo=zone).astimezone(dt.UTC)
+    if new_start <= ctx.now:
+        raise UsageError(f"{when(new_start)} has already passed.")
+    delta = new_start - session.starts_at
+    moving = [session]
+    if later:
+        moving += [s for s in ctx.cohort.sessions if s.number > session.number]
+    for moved in moving:
+        moved.starts_at = (
+            _shift_local(moved.starts_at, delta, zone) if moved is not session else new_start
+        )
+    session.pinned = True
+    ordered = sorted(ctx.cohort.sessions, key=lambda s: s.number)
+    if any(a.starts_at >= b.starts_at for a, b in itertools.pairwise(ordered)):
+        raise UsageError(
+            "That would put the sessions out of order; add `later` to move the following ones too."
+        )
+    await ctx.db.flush()
+    await plan_cohort(ctx.db, ctx.cohort, ctx.now)
+    await _post_notice(
+        ctx,
+        session,
+        f"🗓 Session {session.number} ({session.title}) moved to "
+        f"{when(session.starts_at)}" + (" — later sessions moved with it." if later else "."),
+    )
+    return Reply(
+        text=f"Session {session.number} is now {when(session.starts_at)}"
+        + (f"; {len(moving) - 1} later sessions moved too." if later else ".")
+    )
+
+
+def _shift_local(start: dt.datetime, delta: dt.timedelta, zone: ZoneInfo) -> dt.datetime:
+    """Shift by whole days in the cohort's calendar, keeping the local time across DST."""
+    local = start.astimezone(zone)
+    days, rest = divmod(delta, dt.timedelta(days=1))
+    moved = (
+        dt.datetime.combine(
+            local.date() + dt.timedelta(days=days), local.timetz().replace(tzinfo=None), zone
+        )
+        + rest
+    )
+    return moved.astimezone(dt.UTC)
+
+
+async def skip_date(ctx: Context) -> Reply:
+    return await _change_skips(ctx, add=True)
+
+
+async def unskip_date(ctx: Context) -> Reply:
+    return await _change_skips(ctx, add=False)
+
+
+async def _change_skips(ctx: Context, *, add: bool) -> Reply:
+    if len(ctx.args) != 1:
+        raise UsageError()
+    try:
+        day = dt.date.fromisoformat(ctx.args[0])
+    except ValueError:
+        raise UsageError(f"`{ctx.args[0]}` is not a date; write it as YYYY-MM-DD.") from None
+    skipped = set(ctx.cohort.skipped_dates or [])
+    if add:
+        skipped.add(day.isoformat())
+    elif day.isoformat() in skipped:
+        skipped.discard(day.isoformat())
+    else:
+        raise UsageError(f"{day.isoformat()} is not a skipped date.")
+    ctx.cohort.skipped_dates = sorted(skipped)
+    try:
+        moved = reschedule(ctx.cohort, ctx.now)
+    except RescheduleError as exc:
+        raise UsageError(f"Not changed: {exc}.") from None
+    await ctx.db.flush()
+    await plan_cohort(ctx.db, ctx.cohort, ctx.now)
+    listed = ", ".join(sorted(ctx.cohort.skipped_dates)) or "none"
+    return Reply(
+        text=f"{'Skipping' if add else 'No longer skipping'} {day.isoformat()}; "
+        f"{len(moved)} sessions moved. Skipped dates: {listed}.",
+        ephemeral=True,
+    )
+
+
+async def _bindings(ctx: Context) -> list[PlatformBinding]:
+    return list(
+        await ctx.db.scalars(
+            select(PlatformBinding).where(PlatformBinding.cohort_id == ctx.cohort.id)
+        )
+    )
+
+
+async def _post_notice(ctx: Context, session: Session, text: str) -> None:
+    reply = Reply(text=text, timezone=ctx.timezone)
+    stamp = int(session.starts_at.timestamp())
+    await enqueue(
+        ctx.db,
+        [
+            Planned(
+                key=f"moved:{session.id}:{stamp}:{b.id}",
+                kind="notice",
+                platform=b.platform,
+                workspace_id=b.workspace_id,
+                target=b.channel_id,
+                payload={"reply": reply_to_json(reply)},
+                due_at=ctx.now,
+                cohort_id=ctx.cohort.id,
+            )
+            for b in await _bindings(ctx)
+        ],
+        ctx.now,
+        reschedule=False,
+    )
+
+
+async def _post_recording(ctx: Context, session: Session) -> None:
+    # One post per distinct link, however often the organizer saves it.
+    url_key = hashlib.sha256((session.recording_url or "").encode()).hexdigest()[:12]
+    await enqueue(
+        ctx.db,
+        [
+            Planned(
+                key=f"recording:{session.id}:{url_key}:{b.id}",
+                kind="recording",
+                platform=b.platform,
+                workspace_id=b.workspace_id,
+                target=b.channel_id,
+                payload={"session_id": session.id},
+                due_at=ctx.now,
+                cohort_id=ctx.cohort.id,
+            )
+            for b in await _bindings(ctx)
+        ],
+        ctx.now,
+        reschedule=False,
+    )

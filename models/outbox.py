@@ -1,0 +1,181 @@
+"""The outbox: every message the bot sends on its own is a row first, then delivered once.
+
+A unique key per message makes double sends impossible across restarts and processes.
+Claiming is atomic: `FOR UPDATE SKIP LOCKED` on PostgreSQL, a compare-and-set on SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import OutboxMessage
+
+MAX_ATTEMPTS = 5
+CLAIM_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A message to deliver at `due_at`, identified by its unique `key`."""
+
+    key: str
+    kind: str
+    platform: str
+    workspace_id: str
+    target: str
+    payload: dict[str, Any]
+    due_at: dt.datetime
+    expires_at: dt.datetime | None = None
+    cohort_id: int | None = None
+
+
+async def enqueue(
+    db: AsyncSession, messages: list[Planned], now: dt.datetime, *, reschedule: bool = True
+) -> None:
+    """Insert messages; a key already there keeps its row (and, if still pending and
+    `reschedule`, takes the new due time, expiry and payload: the session moved)."""
+    if not messages:
+        return
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "key": m.key,
+            "kind": m.kind,
+            "platform": m.platform,
+            "workspace_id": m.workspace_id,
+            "target": m.target,
+            "payload": m.payload,
+            "due_at": m.due_at,
+            "expires_at": m.expires_at,
+            "cohort_id": m.cohort_id,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    for start in range(0, len(rows), 500):
+        statement = insert(OutboxMessage).values(rows[start : start + 500])
+        if reschedule:
+            statement = statement.on_conflict_do_update(
+                index_elements=["key"],
+                set_={
+                    "due_at": statement.excluded.due_at,
+                    "expires_at": statement.excluded.expires_at,
+                    "payload": statement.excluded.payload,
+                },
+                where=OutboxMessage.status == "pending",
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=["key"])
+        await db.execute(statement)
+
+
+async def claim_due(
+    db: AsyncSession,
+    now: dt.datetime,
+    worker: str,
+    *,
+    platforms: Iterable[str] | None = None,
+    limit: int = 100,
+) -> list[OutboxMessage]:
+    """Claim up to `limit` due messages (for the platforms this process can send to).
+
+    One UPDATE … WHERE id IN (due rows) AND status='pending' RETURNING: atomic on both
+    backends; PostgreSQL's SKIP LOCKED lets several processes claim side by side.
+    Commit right after.
+    """
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.due_at <= now,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if platforms is not None:
+        due = due.where(OutboxMessage.platform.in_(list(platforms)))
+    if db.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = await db.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
+        .values(
+            status="claimed",
+            claimed_by=worker,
+            claim_until=now + dt.timedelta(seconds=CLAIM_SECONDS),
+        )
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(claimed)
+    if not ids:
+        return []
+    rows = await db.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def release_stale_claims(db: AsyncSession, now: dt.datetime) -> int:
+    """Claims whose process died go back to pending (at-least-once delivery)."""
+    result = await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "claimed", OutboxMessage.claim_until < now)
+        .values(status="pending", claimed_by=None, claim_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def mark_sent(message: OutboxMessage, now: dt.datetime, ref: str | None) -> None:
+    message.status = "sent"
+    message.sent_at = now
+    message.delivered_ref = ref
+    message.attempts += 1
+    message.claim_until = None
+
+
+def mark_skipped(message: OutboxMessage, reason: str) -> None:
+    message.status = "skipped"
+    message.last_error = reason
+    message.claim_until = None
+
+
+def mark_failed(message: OutboxMessage, now: dt.datetime, error: str) -> None:
+    """Retry later with exponential backoff; give up after MAX_ATTEMPTS."""
+    message.attempts += 1
+    message.last_error = error[:2000]
+    message.claim_until = None
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = "failed"
+        return
+    message.status = "pending"
+    message.next_attempt_at = now + backoff(message.attempts)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+
+
+async def next_due(db: AsyncSession) -> dt.datetime | None:
+    """When the next pending message falls due (for the scheduler's wake-up)."""
+    when = func.coalesce(OutboxMessage.next_attempt_at, OutboxMessage.due_at)
+    result: dt.datetime | None = await db.scalar(
+        select(func.min(when)).where(OutboxMessage.status == "pending")
+    )
+    if result is not None and result.tzinfo is None:  # an aggregate skips the column type
+        result = result.replace(tzinfo=dt.UTC)
+    return result
