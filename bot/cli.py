@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         proc = commands.add_parser(name, help=f"the Procfile's {name!r} process")
         proc.set_defaults(func=cmd_process, process=name, needs=needs)
 
+    schedule = commands.add_parser("schedule", help="the session plan")
+    schedule_commands = schedule.add_subparsers(dest="schedule", metavar="ACTION", required=True)
+    ics = schedule_commands.add_parser("ics", help="print the plan as an iCalendar (.ics) file")
+    ics.set_defaults(func=cmd_schedule_ics)
+
     bench = commands.add_parser("bench", help="benchmarks that print JSON numbers")
     benches = bench.add_subparsers(dest="bench", metavar="BENCHMARK", required=True)
     for registrar in _tool_registrars():
@@ -78,7 +83,12 @@ PROCESS_NEEDS = {
 
 
 # Each part of the project contributes its own command group through `register`.
-TOOL_MODULES = ("bot.sandbox.cli", "quizzes.exercises.cli", "quizzes.questions.cli")
+TOOL_MODULES = (
+    "bot.bench_reminders",
+    "bot.sandbox.cli",
+    "quizzes.exercises.cli",
+    "quizzes.questions.cli",
+)
 
 
 def _tool_registrars() -> list[Registrar]:
@@ -181,6 +191,26 @@ def cmd_console(args: argparse.Namespace) -> int:
         return asyncio.run(session())
     except KeyboardInterrupt:
         return 130
+
+
+def cmd_schedule_ics(args: argparse.Namespace) -> int:
+    from bot.app import App
+    from handlers.calendar import build_ics
+    from models.cohorts import first_cohort
+
+    async def export() -> bytes:
+        app = await App.create(args.settings)
+        try:
+            async with app.services.sessions() as db:
+                cohort = await first_cohort(db)
+                assert cohort is not None  # App.create made one
+                return build_ics(cohort, app.services.curriculum, app.services.clock.now())
+        finally:
+            await app.close()
+
+    sys.stdout.buffer.write(asyncio.run(export()))
+    sys.stdout.flush()
+    return 0
 
 
 def cmd_process(args: argparse.Namespace) -> int:

@@ -13,13 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from handlers.context import Services
-from handlers.notifications import Skip, render_message
+from handlers.notifications import RenderCache, Skip, render_message
 from handlers.planning import SWEEP_HORIZON, plan_cohort
 from handlers.types import Reply
 from models.outbox import claim_due, mark_failed, mark_sent, mark_skipped, release_stale_claims
 from models.tables import Cohort, OutboxMessage
 
 log = logging.getLogger(__name__)
+
+BATCH = 200
 
 
 class Sender(Protocol):
@@ -59,14 +61,14 @@ class Dispatcher:
     async def run_once(self, *, plan: bool = True) -> DispatchStats:
         """One sweep: plan, release stale claims, then deliver every due message."""
         stats = DispatchStats()
+        now = self.services.clock.now()
         if plan:
             stats.planned = await self.plan()
-        now = self.services.clock.now()
-        async with self.services.sessions() as db, db.begin():
-            await release_stale_claims(db, now)
+            async with self.services.sessions() as db, db.begin():
+                await release_stale_claims(db, now)
         while True:
             async with self.services.sessions() as db, db.begin():
-                batch = await claim_due(db, now, self.worker, platforms=self.senders)
+                batch = await claim_due(db, now, self.worker, platforms=self.senders, limit=BATCH)
             if not batch:
                 return stats
             await self._deliver(batch, stats)
@@ -74,7 +76,10 @@ class Dispatcher:
     async def _deliver(self, batch: list[OutboxMessage], stats: DispatchStats) -> None:
         now = self.services.clock.now()
         latest = _latest_per_group(batch)
+        cache = RenderCache()
         async with self.services.sessions() as db, db.begin():
+            # Outcomes are written once, at commit, not flushed before every read.
+            db.sync_session.autoflush = False
             fresh = await db.scalars(
                 select(OutboxMessage).where(OutboxMessage.id.in_([m.id for m in batch]))
             )
@@ -91,7 +96,7 @@ class Dispatcher:
                     stats.skipped += 1
                     continue
                 try:
-                    reply = await render_message(db, message, now, self.services.curriculum)
+                    reply = await render_message(db, message, now, self.services.curriculum, cache)
                 except Skip as reason:
                     mark_skipped(message, str(reason))
                     stats.skipped += 1

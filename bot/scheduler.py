@@ -1,11 +1,15 @@
 """The wake-up: APScheduler (3.x, in memory, UTC) only decides *when* to run a delivery sweep.
 
 The database is the source of truth, so a restart loses nothing: the first sweep catches up.
+A sweep keeps going while messages fall due within the sweep interval, sleeping until the
+next one (or until `wake()` says something new was queued), so a due message goes out on
+time rather than at the next periodic tick.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 
@@ -17,16 +21,20 @@ from models.outbox import next_due
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30
+# Commands replan their cohort at once; the periodic planning only brings sessions into the
+# planning horizon as time passes, so it need not run on every sweep.
+PLAN_EVERY = dt.timedelta(minutes=5)
 
 
 class DeliveryScheduler:
-    """Runs a sweep every SWEEP_SECONDS and exactly when the next message falls due."""
-
     def __init__(self, dispatcher: Dispatcher, sweep_seconds: float = SWEEP_SECONDS) -> None:
         self.dispatcher = dispatcher
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
         self.sweep_seconds = sweep_seconds
-        self._lock = asyncio.Lock()
+        self._running = asyncio.Lock()
+        self._poke = asyncio.Event()
+        self._stopping = False
+        self._planned_at: dt.datetime | None = None
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -36,43 +44,56 @@ class DeliveryScheduler:
             id="sweep",
             next_run_time=dt.datetime.now(dt.UTC),  # catch up at once on start
             coalesce=True,
-            max_instances=1,
+            max_instances=2,  # the second call sees the first still running and returns
             misfire_grace_time=self.sweep_seconds,
         )
         self.scheduler.start()
 
-    async def sweep(self, *, plan: bool = True) -> None:
-        async with self._lock:  # the periodic sweep and a wake-up never overlap
-            try:
-                stats = await self.dispatcher.run_once(plan=plan)
-                if stats.sent or stats.failed:
-                    log.info("delivery: %s", stats)
-                await self._arm_wakeup()
-            except Exception:
-                log.exception("delivery sweep failed; the next sweep retries")
+    def wake(self) -> None:
+        """Something was queued: deliver it now instead of at the next tick."""
+        self._poke.set()
+        if not self._running.locked() and self.scheduler.running:
+            self.scheduler.add_job(self.sweep, id="wake", replace_existing=True)
 
-    async def _arm_wakeup(self) -> None:
+    async def sweep(self) -> None:
+        if self._running.locked():
+            return  # a sweep is already delivering (and watching the next due time)
+        async with self._running:
+            now = dt.datetime.now(dt.UTC)
+            plan = self._planned_at is None or now - self._planned_at >= PLAN_EVERY
+            if plan:
+                self._planned_at = now
+            while not self._stopping:
+                try:
+                    stats = await self.dispatcher.run_once(plan=plan)
+                    if stats.sent or stats.failed:
+                        log.info("delivery: %s", stats)
+                    pause = await self._until_next_due()
+                except Exception:
+                    log.exception("delivery sweep failed; the next sweep retries")
+                    return
+                if pause is None:
+                    return
+                self._poke.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._poke.wait(), timeout=pause)
+                plan = False
+
+    async def _until_next_due(self) -> float | None:
+        """Seconds to the next due message if it comes before the next tick, else None."""
         async with self.dispatcher.services.sessions() as db:
             due = await next_due(db)
         if due is None:
-            return
-        now = dt.datetime.now(dt.UTC)
-        if due - now > dt.timedelta(seconds=self.sweep_seconds):
-            return  # the periodic sweep will get there first
-        self.scheduler.add_job(
-            self.sweep,
-            "date",
-            run_date=max(due, now),
-            id="wakeup",
-            replace_existing=True,
-            kwargs={"plan": False},
-            misfire_grace_time=None,
-        )
+            return None
+        wait = (due - dt.datetime.now(dt.UTC)).total_seconds()
+        return None if wait > self.sweep_seconds else max(0.0, wait)
 
     async def shutdown(self) -> None:
-        """Stop waking up; a sweep in flight finishes first (nothing is left half-sent)."""
+        """Stop waking up; a sweep in flight finishes its batch first."""
         if not self.scheduler.running:
             return
-        self.scheduler.pause()  # no new sweeps
-        async with self._lock:  # let a running sweep finish: shutting down cancels jobs
+        self.scheduler.pause()
+        self._stopping = True
+        self._poke.set()
+        async with self._running:  # shutting APScheduler down cancels running jobs
             self.scheduler.shutdown(wait=False)

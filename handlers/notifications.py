@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,29 +21,59 @@ class Skip(Exception):
     """This message should not be sent (its reason is recorded on the row)."""
 
 
+@dataclass
+class RenderCache:
+    """What a batch of messages shares (sessions, cohorts, RSVP counts): read once a batch."""
+
+    sessions: dict[int, Session | None] = field(default_factory=dict)
+    cohorts: dict[int, Cohort | None] = field(default_factory=dict)
+    rsvps: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    async def session(self, db: AsyncSession, session_id: int) -> Session | None:
+        if session_id not in self.sessions:
+            self.sessions[session_id] = await db.get(Session, session_id)
+        return self.sessions[session_id]
+
+    async def cohort(self, db: AsyncSession, cohort_id: int) -> Cohort | None:
+        if cohort_id not in self.cohorts:
+            self.cohorts[cohort_id] = await db.get(Cohort, cohort_id)
+        return self.cohorts[cohort_id]
+
+    async def rsvp_counts(self, db: AsyncSession, session_id: int) -> dict[str, int]:
+        if session_id not in self.rsvps:
+            self.rsvps[session_id] = await rsvp_counts(db, session_id)
+        return self.rsvps[session_id]
+
+
 async def render_message(
-    db: AsyncSession, message: OutboxMessage, now: dt.datetime, curriculum: Curriculum
+    db: AsyncSession,
+    message: OutboxMessage,
+    now: dt.datetime,
+    curriculum: Curriculum,
+    cache: RenderCache | None = None,
 ) -> Reply:
     """The reply an outbox row stands for, or Skip."""
+    cache = cache or RenderCache()
     payload = message.payload
     if "reply" in payload:
         return reply_from_json(payload["reply"])
     if message.kind in ("announcement", "reminder", "dm_reminder", "recording"):
-        session = await db.get(Session, payload.get("session_id"))
+        session = await cache.session(db, int(payload.get("session_id", 0)))
         if session is None:
             raise Skip("the session no longer exists")
-        cohort = await db.get(Cohort, session.cohort_id)
+        cohort = await cache.cohort(db, session.cohort_id)
         assert cohort is not None
         if message.kind == "recording":
             return _recording(cohort, session)
-        return await _session_notice(db, message.kind, cohort, session, now, curriculum)
+        counts = await cache.rsvp_counts(db, session.id)
+        return await _session_notice(db, message.kind, cohort, session, now, curriculum, counts)
     if message.kind == "assignment_reminder":
         assignment = await db.get(Assignment, payload.get("assignment_id"))
         if assignment is None:
             raise Skip("the assignment no longer exists")
         if await assignment_completed(db, assignment, int(payload["member_id"])):
             raise Skip("already completed")
-        cohort = await db.get(Cohort, assignment.cohort_id)
+        cohort = await cache.cohort(db, assignment.cohort_id)
         assert cohort is not None
         return _assignment_notice(cohort, assignment, now)
     raise Skip(f"unknown message kind {message.kind!r}")
@@ -55,8 +86,8 @@ async def _session_notice(
     session: Session,
     now: dt.datetime,
     curriculum: Curriculum,
+    counts: dict[str, int],
 ) -> Reply:
-    counts = await rsvp_counts(db, session.id)
     rsvp = f"{counts['yes']} going · {counts['maybe']} maybe — answer with `d2l rsvp yes|no|maybe`"
     fields = [
         ReplyField("When", f"{when(session.starts_at)} ({relative(session.starts_at - now)})"),

@@ -1,0 +1,118 @@
+"""How bubblewrap is invoked, and whether it can be on this machine."""
+
+from __future__ import annotations
+
+import ctypes.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .limits import SandboxLimits
+
+INSIDE_SOURCE = Path(__file__).resolve().parent / "_inside"
+INSIDE_MOUNT = "/opt/studybot"
+_BOOTSTRAP = (
+    f"import sys; sys.path.insert(0, {INSIDE_MOUNT!r}); "
+    "from _inside.zygote import main; sys.exit(main(sys.argv[1:]))"
+)
+INSTALL_HINT = (
+    "Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`) and allow unprivileged "
+    "user namespaces (`sysctl -w kernel.unprivileged_userns_clone=1`, "
+    "`sysctl -w user.max_user_namespaces=15000`; on Ubuntu 24.04+ also "
+    "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`). For local development only, "
+    "STUDYBOT_SANDBOX__UNSAFE_NO_SANDBOX=true runs code WITHOUT any isolation."
+)
+
+
+def job_environment(limits: SandboxLimits) -> dict[str, str]:
+    """The whole environment a job sees: nothing from the host (no tokens, no DB URL)."""
+    threads = str(limits.torch_threads)
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        # numpy's OpenBLAS starts threads at import, which would make fork() unsafe.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+    }
+
+
+def _read_only_roots() -> list[str]:
+    """The interpreter, its standard library and the virtualenv (for torch), deduplicated."""
+    roots: list[str] = []
+    for candidate in (sys.base_prefix, sys.prefix):
+        path = os.path.realpath(candidate)
+        if path != "/usr" and not path.startswith("/usr/") and path not in roots:
+            roots.append(path)
+    return roots
+
+
+def command(control_fd: int, limits: SandboxLimits, *, warm: bool, spares: int = 1) -> list[str]:
+    """The bwrap command line that starts the warm (or one-shot) interpreter."""
+    args = [
+        shutil.which("bwrap") or "bwrap",
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--hostname",
+        "sandbox",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        if os.path.islink(f"/{link}"):
+            args += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
+        elif os.path.isdir(f"/{link}"):
+            args += ["--ro-bind", f"/{link}", f"/{link}"]
+    for path in ("/etc/ld.so.cache", "/etc/localtime", "/sys/devices/system/cpu"):
+        args += ["--ro-bind-try", path, path]
+    for root in _read_only_roots():
+        args += ["--ro-bind", root, root]
+    args += ["--ro-bind", str(INSIDE_SOURCE), f"{INSIDE_MOUNT}/_inside"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--tmpfs", "/tmp"]
+    args += ["--remount-ro", "/"]  # bwrap's root is a writable tmpfs shared by every job
+    for name, value in job_environment(limits).items():
+        args += ["--setenv", name, value]
+    args += ["--setenv", "HOME", "/tmp", "--chdir", "/"]
+    interpreter = os.path.join(sys.prefix, "bin", "python3")
+    if not os.path.exists(interpreter):
+        interpreter = sys.executable
+    config = {"limits": limits.for_job(), "env": job_environment(limits), "spares": spares}
+    args += [interpreter, "-I", "-B", "-c", _BOOTSTRAP, str(control_fd), json.dumps(config)]
+    return [*args, "--warm"] if warm else args
+
+
+def unavailable_reason() -> str | None:
+    """None if bubblewrap works here, else why not and how to fix it (blocking: ~20 ms)."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return f"bubblewrap (bwrap) is not installed. {INSTALL_HINT}"
+    if ctypes.util.find_library("seccomp") is None:
+        return "libseccomp is missing (Debian: `apt-get install libseccomp2`)."
+    probe = [bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "true"]
+    try:
+        done = subprocess.run(probe, env={}, capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not be started ({exc}). {INSTALL_HINT}"
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip()
+        return f"bubblewrap cannot create namespaces here ({detail}). {INSTALL_HINT}"
+    return None

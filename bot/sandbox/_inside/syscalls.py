@@ -1,0 +1,120 @@
+"""Thin ctypes wrappers for the Linux calls Python 3.11 lacks (unshare, mount, capset)."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import signal
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+ALL_NAMESPACES = (
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
+)
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_REMOUNT = 32
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+PR_SET_PDEATHSIG = 1
+PR_CAPBSET_DROP = 24
+PR_SET_THP_DISABLE = 41
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(platform.machine(), -1)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare(flags: int) -> None:
+    """Move the calling process into new namespaces."""
+    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
+
+
+def fork_into_new_namespaces(flags: int) -> int:
+    """fork(2), but the child starts in new namespaces (it is pid 1 of the new pid one).
+
+    One copy of a 300 MB interpreter instead of two (fork, then unshare and fork again) saves
+    about a third of a job's CPU. Python's own fork hooks run around the raw clone(2); glibc's
+    do not, which is harmless here: the process is single-threaded and the child never calls
+    raise() (glibc's cached thread id is stale in it), and its own children come from a
+    normal fork.
+    """
+    if _SYS_CLONE < 0:
+        raise OSError(38, f"raw clone is not wired up for {platform.machine()}")
+    api = ctypes.pythonapi
+    api.PyOS_BeforeFork()
+    # clone(flags, stack=NULL, ...): like fork, the child continues on a copy of our stack.
+    pid = _libc.syscall(_SYS_CLONE, ctypes.c_ulong(flags | signal.SIGCHLD), 0, 0, 0, 0)
+    if pid == 0:
+        api.PyOS_AfterFork_Child()
+        return 0
+    err = ctypes.get_errno()
+    api.PyOS_AfterFork_Parent()
+    if pid < 0:
+        raise OSError(err, f"clone: {os.strerror(err)}")
+    return int(pid)
+
+
+def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    """mount(2); used only by the job's trusted init, before any untrusted code runs."""
+    _check(
+        _libc.mount(
+            source.encode(),
+            target.encode(),
+            fstype.encode() if fstype else None,
+            ctypes.c_ulong(flags),
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def prctl(option: int, arg: int) -> None:
+    """prctl(2) with one argument."""
+    _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), f"prctl {option}")
+
+
+def sethostname(name: str) -> None:
+    """Set the UTS namespace's host name."""
+    raw = name.encode()
+    _check(_libc.sethostname(raw, len(raw)), "sethostname")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def drop_all_capabilities() -> None:
+    """Empty the bounding set and every capability set.
+
+    The job keeps uid 65534 throughout, so no setuid transition would clear the full
+    capabilities it got in its own user namespace; drop them explicitly.
+    """
+    for cap in range(64):
+        _libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0)  # EINVAL past the last
+    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")

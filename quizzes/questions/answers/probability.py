@@ -1,0 +1,168 @@
+"""Answer keys for the probability bank (d2l 2.6 and appendix 22.6-22.11).
+
+Each function takes exactly the parameters its questions declare and returns the exact
+answer; tests/quizzes checks every one against a Monte Carlo simulation.
+"""
+
+from __future__ import annotations
+
+import math
+
+from quizzes.questions._registry import answer_function
+
+
+@answer_function
+def bayes_one_test(prior: float, sensitivity: float, false_positive: float) -> float:
+    """P(disease | positive) by Bayes' theorem."""
+    evidence = sensitivity * prior + false_positive * (1 - prior)
+    return sensitivity * prior / evidence
+
+
+@answer_function
+def bayes_evidence(prior: float, sensitivity: float, false_positive: float) -> float:
+    """P(positive), marginalising over the disease."""
+    return sensitivity * prior + false_positive * (1 - prior)
+
+
+@answer_function
+def bayes_two_tests(prior: float, sens1: float, fp1: float, sens2: float, fp2: float) -> float:
+    """P(disease | both positive) for tests independent given the disease status."""
+    sick = sens1 * sens2 * prior
+    healthy = fp1 * fp2 * (1 - prior)
+    return sick / (sick + healthy)
+
+
+@answer_function
+def bayes_positive_then_negative(
+    prior: float, sens1: float, fp1: float, sens2: float, fp2: float
+) -> float:
+    """P(disease | first test positive, second negative), tests conditionally independent."""
+    sick = sens1 * (1 - sens2) * prior
+    healthy = fp1 * (1 - fp2) * (1 - prior)
+    return sick / (sick + healthy)
+
+
+@answer_function
+def joint_marginal(n11: int, n12: int, n13: int, n21: int, n22: int, n23: int) -> float:
+    """P(B = b2) from a 2x3 table of counts: sum the b2 column."""
+    return (n12 + n22) / (n11 + n12 + n13 + n21 + n22 + n23)
+
+
+@answer_function
+def joint_conditional(n11: int, n12: int, n13: int, n21: int, n22: int, n23: int) -> float:
+    """P(A = a1 | B = b3): the a1 share of the b3 column."""
+    return n13 / (n13 + n23)
+
+
+@answer_function
+def joint_row_conditional(n11: int, n12: int, n13: int, n21: int, n22: int, n23: int) -> float:
+    """P(B = b1 | A = a2): the b1 share of the a2 row."""
+    return n21 / (n21 + n22 + n23)
+
+
+@answer_function
+def independent_union(pa: float, pb: float) -> float:
+    """P(A or B) for independent A and B: inclusion-exclusion with P(A and B) = pa * pb."""
+    return pa + pb - pa * pb
+
+
+@answer_function
+def at_least_one_success(p: float, n: int) -> float:
+    """P(at least one success in n independent trials): one minus P(all fail)."""
+    return 1 - (1 - p) ** n
+
+
+def _three_point(a: float, b: float, c: float, p: float, q: float) -> tuple[float, float]:
+    mean = a * p + b * q + c * (1 - p - q)
+    second = a * a * p + b * b * q + c * c * (1 - p - q)
+    return mean, second - mean * mean
+
+
+@answer_function
+def discrete_mean(a: float, b: float, c: float, p: float, q: float) -> float:
+    """E[X] for X = a, b, c with probabilities p, q, 1 - p - q."""
+    return _three_point(a, b, c, p, q)[0]
+
+
+@answer_function
+def discrete_variance(a: float, b: float, c: float, p: float, q: float) -> float:
+    """Var[X] = E[X^2] - E[X]^2 for the same three-point X."""
+    return _three_point(a, b, c, p, q)[1]
+
+
+@answer_function
+def affine_variance(scale: float, shift: float, var_x: float) -> float:
+    """Var(aX + b) = a^2 Var(X); the shift does not matter."""
+    return scale * scale * var_x
+
+
+@answer_function
+def variance_of_sum(var_x: float, var_y: float, rho: float) -> float:
+    """Var(X + Y) = Var X + Var Y + 2 Cov(X, Y), with Cov = rho * sd_x * sd_y."""
+    return var_x + var_y + 2 * rho * math.sqrt(var_x * var_y)
+
+
+@answer_function
+def binomial_difference_sd(n: int) -> float:
+    """sd(X - Y) for independent X, Y ~ Binomial(n, 1/2): sqrt(2 * n/4)."""
+    return math.sqrt(n / 2)
+
+
+@answer_function
+def sample_mean_variance(sigma: float, n: int) -> float:
+    """Var of the mean of n independent draws with standard deviation sigma."""
+    return sigma * sigma / n
+
+
+@answer_function
+def chebyshev_outside(mu: float, sigma: float, dist: float) -> float:
+    """Chebyshev's bound on P(|X - mu| >= dist) = (sigma / dist)^2 (dist > sigma)."""
+    return min(1.0, (sigma / dist) ** 2)
+
+
+@answer_function
+def binomial_pmf(n: int, k: int, p: float) -> float:
+    """P(X = k) for X ~ Binomial(n, p)."""
+    return math.comb(n, k) * p**k * (1 - p) ** (n - k)
+
+
+@answer_function
+def poisson_pmf(lam: float, k: int) -> float:
+    """P(X = k) for X ~ Poisson(lam)."""
+    return math.exp(-lam) * lam**k / math.factorial(k)
+
+
+@answer_function
+def uniform_variance(a: float, b: float) -> float:
+    """Var of the continuous uniform distribution on [a, b]."""
+    return (b - a) ** 2 / 12
+
+
+@answer_function
+def bernoulli_mle(heads: int, tails: int) -> float:
+    """The maximum-likelihood estimate of P(heads): the observed fraction."""
+    return heads / (heads + tails)
+
+
+@answer_function
+def exponential_mle(x1: float, x2: float, x3: float) -> float:
+    """MLE of the rate of an exponential distribution from three draws: 1 / sample mean."""
+    return 3 / (x1 + x2 + x3)
+
+
+@answer_function
+def entropy_bits(p: float, q: float) -> float:
+    """Entropy in bits of the distribution (p, q, 1 - p - q)."""
+    return -sum(x * math.log2(x) for x in (p, q, 1 - p - q) if x > 0)
+
+
+@answer_function
+def kl_bernoulli(p: float, q: float) -> float:
+    """D_KL(Bernoulli(p) || Bernoulli(q)) in nats."""
+    return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
+
+
+@answer_function
+def cross_entropy_bernoulli(p: float, q: float) -> float:
+    """Cross-entropy in nats of predicting Bernoulli(q) when the truth is Bernoulli(p)."""
+    return -(p * math.log(q) + (1 - p) * math.log(1 - q))
