@@ -53,9 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--down", action="store_true", help="downgrade to REVISION instead")
     migrate.set_defaults(func=cmd_migrate)
 
-    for name, needs in PROCESS_NEEDS.items():
-        proc = commands.add_parser(name, help=f"the Procfile's {name!r} process")
-        proc.set_defaults(func=cmd_process, process=name, needs=needs)
+    web = commands.add_parser("web", help="Slack over HTTP on $PORT (the Procfile's web)")
+    web.set_defaults(func=lambda a: serve(a.settings, only="slack"))
+    discord = commands.add_parser("discord", help="the Discord gateway (the Procfile's discord)")
+    discord.set_defaults(func=lambda a: serve(a.settings, only="discord"))
+    worker = commands.add_parser("worker", help="a grading worker (the Procfile's worker)")
+    worker.set_defaults(func=cmd_process, process="worker", needs=PROCESS_NEEDS["worker"])
 
     schedule = commands.add_parser("schedule", help="the session plan")
     schedule_commands = schedule.add_subparsers(dest="schedule", metavar="ACTION", required=True)
@@ -74,9 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # What each Procfile process needs before it can do its job.
 PROCESS_NEEDS = {
-    "web": "Slack over HTTP: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID "
-    "and SLACK_CLIENT_SECRET for the OAuth install flow); it serves /slack/events on $PORT.",
-    "discord": "Discord's gateway: set DISCORD_TOKEN (bot token with the message-content intent).",
+    "slack": "Slack: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and "
+    "SLACK_CLIENT_SECRET for the OAuth install flow); it serves /slack/events on $PORT.",
+    "discord": "Discord: set DISCORD_TOKEN (a bot token with the message-content intent).",
     "worker": "grading workers: set STUDYBOT_DATABASE_URL to PostgreSQL so workers on other "
     "machines can take jobs; with SQLite, grading runs inside `studybot run`.",
 }
@@ -141,15 +144,56 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
-    if settings.slack_enabled or settings.discord_enabled:
+    if not (settings.slack_enabled or settings.discord_enabled):
+        print("No Slack or Discord credentials set: starting the console.", file=sys.stderr)
+        return cmd_console(argparse.Namespace(settings=settings, user=None, out=None, clock=None))
+    return serve(settings, only=None)
+
+
+# Each chat platform: its settings switch, module and class (loaded only when used).
+PLATFORMS = {
+    "slack": ("bot.platforms.slack_app", "SlackPlatform"),
+    "discord": ("bot.platforms.discord_bot", "DiscordPlatform"),
+}
+
+
+def serve(settings: Settings, only: str | None) -> int:
+    """Run the configured chat platforms (or just `only`) with outbox delivery."""
+    from bot.app import App
+    from bot.runner import run_platforms
+
+    wanted = [
+        name
+        for name, enabled in (
+            ("slack", settings.slack_enabled),
+            ("discord", settings.discord_enabled),
+        )
+        if enabled and only in (None, name)
+    ]
+    if not wanted:
         print(
-            "studybot: Slack and Discord adapters are not part of this build yet; "
-            "unset their tokens to use the console.",
+            f"studybot: {only or 'run'} needs {PROCESS_NEEDS.get(only or '', 'credentials')}",
             file=sys.stderr,
         )
         return 2
-    print("No Slack or Discord credentials set: starting the console.", file=sys.stderr)
-    return cmd_console(argparse.Namespace(settings=settings, user=None, out=None, clock=None))
+    classes = []
+    for name in wanted:
+        module_name, class_name = PLATFORMS[name]
+        try:
+            classes.append(getattr(importlib.import_module(module_name), class_name))
+        except ModuleNotFoundError:
+            print(f"studybot: the {name} adapter is not part of this build yet.", file=sys.stderr)
+            return 2
+
+    async def main() -> None:
+        app = await App.create(settings)
+        try:
+            await run_platforms(app, [cls(app, settings) for cls in classes])
+        finally:
+            await app.close()
+
+    asyncio.run(main())
+    return 0
 
 
 def cmd_console(args: argparse.Namespace) -> int:

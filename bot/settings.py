@@ -93,6 +93,17 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
     )
 
+    # Where the platform clients connect: their real services by default; tests and
+    # compatible deployments point them elsewhere.
+    slack_api_url: str = "https://slack.com/api/"
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None  # None: ask Discord's REST API for it
+    discord_prefix: str = Field("!d2l", min_length=1, max_length=20)
+    # HTTP port of the `web` process (Slack events, OAuth install pages); PORT as on Heroku.
+    port: int = Field(
+        3000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "STUDYBOT_PORT", "port")
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -103,6 +114,11 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
         return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"  # slack_sdk needs it
 
     @property
     def slack_enabled(self) -> bool:
