@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import getpass
 import importlib
 import inspect
 import logging
+import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -58,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     discord = commands.add_parser("discord", help="the Discord gateway (the Procfile's discord)")
     discord.set_defaults(func=lambda a: serve(a.settings, only="discord"))
     worker = commands.add_parser("worker", help="a grading worker (the Procfile's worker)")
-    worker.set_defaults(func=cmd_process, process="worker", needs=PROCESS_NEEDS["worker"])
+    worker.set_defaults(func=cmd_worker)
 
     schedule = commands.add_parser("schedule", help="the session plan")
     schedule_commands = schedule.add_subparsers(dest="schedule", metavar="ACTION", required=True)
@@ -188,7 +190,8 @@ def serve(settings: Settings, only: str | None) -> int:
     async def main() -> None:
         app = await App.create(settings)
         try:
-            await run_platforms(app, [cls(app, settings) for cls in classes])
+            with embedded_workers(settings):
+                await run_platforms(app, [cls(app, settings) for cls in classes])
         finally:
             await app.close()
 
@@ -222,12 +225,8 @@ def cmd_console(args: argparse.Namespace) -> int:
     async def session() -> int:
         app = await App.create(settings, clock=clock)
         try:
-            adapter = ConsoleAdapter(
-                app,
-                user=user,
-                out_dir=out_dir,
-            )
-            return await adapter.run()
+            with embedded_workers(settings):
+                return await ConsoleAdapter(app, user=user, out_dir=out_dir).run()
         finally:
             await app.close()
 
@@ -257,12 +256,39 @@ def cmd_schedule_ics(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_process(args: argparse.Namespace) -> int:
-    print(
-        f"studybot {args.process}: not available in this build yet. It will need: {args.needs}",
-        file=sys.stderr,
-    )
-    return 2
+def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.worker import GradingWorker
+    from models.migrate import upgrade_async
+
+    async def main() -> None:
+        await upgrade_async(args.settings.database_url)
+        await GradingWorker(args.settings).run()
+
+    asyncio.run(main())
+    return 0
+
+
+@contextlib.contextmanager
+def embedded_workers(settings: Settings) -> Iterator[None]:
+    """Run `settings.workers` grading workers as child processes for as long as we run.
+
+    They are processes of their own so that torch and submitted code never come near the
+    chat process.
+    """
+    children = [
+        subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], stdin=subprocess.DEVNULL)
+        for _ in range(settings.workers)
+    ]
+    try:
+        yield
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def _login_name() -> str:

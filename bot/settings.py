@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.sandbox.limits import SandboxLimits
 
 ENV_PREFIX = "STUDYBOT_"
 
@@ -56,6 +59,22 @@ class SandboxSettings(BaseModel):
         False, description="Run submitted code WITHOUT a sandbox. Local development only."
     )
 
+    def to_limits(self, **overrides: Any) -> SandboxLimits:
+        """The evaluator's policy from these settings (the one place that maps them)."""
+        from bot.sandbox.limits import SandboxLimits
+
+        return SandboxLimits(
+            cpu_seconds=self.cpu_seconds,
+            wall_seconds=self.wall_seconds,
+            memory_mb=self.memory_mb,
+            processes=self.max_processes,
+            open_files=self.max_open_files,
+            file_size_mb=self.max_file_mb,
+            tmp_size_mb=self.tmp_mb,
+            output_bytes=self.output_bytes,
+            unsafe_no_sandbox=self.unsafe_no_sandbox,
+        ).replace(**overrides)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -70,6 +89,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///studybot.db"
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     output_dir: Path = Path("studybot-out")
+    # Grading workers `studybot run`/`console` start as child processes; 0 when separate
+    # `studybot worker` processes (other machines) do the grading.
+    workers: int = Field(1, ge=0, le=16)
     cohort: CohortDefaults = Field(default_factory=CohortDefaults)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
 

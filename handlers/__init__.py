@@ -7,8 +7,10 @@ from handlers import (
     assignments,
     attendance,
     calendar,
+    exercises,
     help,
     outbox_admin,
+    quiz,
     reminders,
     schedule,
     sessions_admin,
@@ -22,9 +24,11 @@ GROUPS = (
     reminders,
     assignments,
     calendar,
+    exercises,
     admin,
     sessions_admin,
     outbox_admin,
+    quiz,
 )
 
 

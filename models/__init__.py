@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy ORM tables, engine set-up, queries and Alembic migrations."""
 
 from models.base import Base
+from models.quiz_tables import LiveRound, QuizRun, QuizSettings, ReviewCard
 from models.tables import (
     Assignment,
     Cohort,
@@ -23,12 +24,16 @@ __all__ = [
     "Cohort",
     "Enrollment",
     "Identity",
+    "LiveRound",
     "Member",
     "OutboxMessage",
     "PlatformBinding",
     "Question",
     "QuestionVote",
     "QuizAttempt",
+    "QuizRun",
+    "QuizSettings",
+    "ReviewCard",
     "Rsvp",
     "Session",
     "Submission",

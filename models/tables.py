@@ -175,14 +175,18 @@ class Submission(Base):
     exercise_id: Mapped[str] = mapped_column(String(100), index=True)
     code: Mapped[str] = mapped_column(Text)
     seed: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     score: Mapped[float | None] = mapped_column(Float, default=None)
     max_score: Mapped[float | None] = mapped_column(Float, default=None)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # Where the result goes back to (platform, workspace, channel) when grading ends.
     reply_to: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The queue: queued → running (claimed by a worker until claim_until) → a final status.
+    claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    claim_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 

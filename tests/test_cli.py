@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -44,11 +46,33 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
     assert down.returncode == 0 and "downgraded to base" in down.stdout
 
 
-@pytest.mark.parametrize("process", ["web", "discord", "worker"])
-def test_procfile_processes_explain_what_they_need(tmp_path: Path, process: str) -> None:
+@pytest.mark.parametrize("process", ["web", "discord"])
+def test_chat_processes_without_credentials_explain_what_they_need(
+    tmp_path: Path, process: str
+) -> None:
     result = studybot(tmp_path, process)
     assert result.returncode != 0
     assert "need" in result.stderr
+
+
+def test_the_worker_process_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = {**os.environ, "STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    worker = subprocess.Popen(
+        [str(STUDYBOT), "worker"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "w.db").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)  # let it reach its polling loop
+        assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if worker.stderr is not None:
+            worker.stderr.close()
 
 
 def test_procfile_names_existing_commands() -> None:

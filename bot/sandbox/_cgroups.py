@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _ROOT = Path("/sys/fs/cgroup")
+TAG_PREFIX = "studybot-sandbox-"  # then the evaluator's pid: see Evaluator.start
 _MB = 1024 * 1024
 
 
@@ -73,6 +74,17 @@ class JobCgroup:
         return removed
 
 
+def _sweep_stale(base: Path, prefix: str) -> None:
+    """Remove empty cgroups left by evaluators that died without closing (pid in the name)."""
+    for parent in base.glob(f"{prefix}*"):
+        pid = parent.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+            continue
+        for leftover in [*parent.glob("job-*"), parent]:
+            with contextlib.suppress(OSError):
+                leftover.rmdir()
+
+
 class CgroupManager:
     """Creates job cgroups under a per-evaluator parent, if the host allows it."""
 
@@ -102,6 +114,7 @@ class CgroupManager:
         enabled = (base / "cgroup.subtree_control").read_text().split()
         if not {"memory", "pids"} <= set(enabled):
             return None
+        _sweep_stale(base, TAG_PREFIX)
         parent = base / tag
         parent.mkdir(exist_ok=True)
         (parent / "cgroup.subtree_control").write_text("+memory +pids")
@@ -113,7 +126,9 @@ class CgroupManager:
         for controller in ("memory", "pids"):
             if controller not in own or not (_ROOT / controller).is_dir():
                 return None
-            parent = _ROOT / controller / own[controller].lstrip("/") / tag
+            base = _ROOT / controller / own[controller].lstrip("/")
+            _sweep_stale(base, TAG_PREFIX)
+            parent = base / tag
             parent.mkdir(exist_ok=True)
             parents.append(parent)
         return cls(tuple(parents), 1)

@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 from . import _bwrap
-from ._cgroups import CgroupManager
+from ._cgroups import TAG_PREFIX, CgroupManager
 from ._process import SandboxProcess, SandboxStartError
 from ._session import execute
 from ._unsafe import WARNING, run_unsafe
@@ -83,7 +83,7 @@ class Evaluator:
             log.error("sandbox unavailable: %s", self._refusal)
             return
         if self.limits.use_cgroups:
-            tag = f"studybot-sandbox-{os.getpid()}-{id(self):x}"
+            tag = f"{TAG_PREFIX}{os.getpid()}-{id(self):x}"
             self._cgroups = await asyncio.to_thread(CgroupManager.detect, tag)
         if self._cgroups is None and os.geteuid() == 0:
             # The kernel never applies RLIMIT_NPROC to (a namespace mapped onto) root.
@@ -160,7 +160,7 @@ class Evaluator:
         if self._zygote is not None:
             await self._zygote.close()
             self._zygote = None
-        await asyncio.gather(*self._cleanups)
+        await asyncio.gather(*self._cleanups, return_exceptions=True)
         if self._cgroups is not None:
             await asyncio.to_thread(self._cgroups.close)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import os
 import time
 from typing import Any
@@ -90,32 +89,47 @@ async def execute(
         read_capped(pipes[3][0], report_cap, report_overflow),
     )
     feeder = asyncio.create_task(feed(pipes[0][1], job.stdin))
-    stopped_for = await wait_for_job(readers, overflow, wall)
-    if stopped_for is not None:
+    try:
+        stopped_for = await wait_for_job(readers, overflow, wall)
+        if stopped_for is not None:
+            await _stop(process, job_id, cgroup, readers)
+        (stdout, _), (stderr, _), (report, _) = await readers
+    except BaseException:  # cancelled by our caller, or the sandbox could not be stopped
         await process.kill_job(job_id)
+        readers.cancel()
+        raise
+    finally:
+        feeder.cancel()  # the job is over: nobody reads its stdin any more
+        cleanups.add(feeder)
+        feeder.add_done_callback(cleanups.discard)
         if cgroup is not None:
             cgroup.kill_all()
-        try:
-            await asyncio.wait_for(asyncio.shield(readers), _KILL_GRACE_SECONDS)
-        except TimeoutError:
-            await process.close()  # unresponsive: the whole sandbox goes, and its jobs
-    (stdout, _), (stderr, _), (report, _) = await readers
+            task = asyncio.get_running_loop().create_task(_remove(cgroup))
+            cleanups.add(task)
+            task.add_done_callback(cleanups.discard)
     wall_ms = (time.monotonic() - started) * 1000
-    feeder.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await feeder
     oom = cgroup.oom_killed() if cgroup else False
-    if cgroup is not None:
-        task = asyncio.get_running_loop().create_task(_remove(cgroup))
-        cleanups.add(task)
-        task.add_done_callback(cleanups.discard)
     seen = Observed(stdout, stderr, report, wall_ms, wall, stopped_for, oom)
     return build_result(seen, limits)
 
 
+async def _stop(
+    process: SandboxProcess, job_id: int, cgroup: JobCgroup | None, readers: asyncio.Future[Any]
+) -> None:
+    """Kill the job; if its sandbox does not let go of the pipes, kill the whole sandbox."""
+    await process.kill_job(job_id)
+    if cgroup is not None:
+        cgroup.kill_all()
+    try:
+        await asyncio.wait_for(asyncio.shield(readers), _KILL_GRACE_SECONDS)
+    except TimeoutError:
+        await process.close()  # unresponsive: the warm interpreter goes, with all its jobs
+        await asyncio.wait_for(asyncio.shield(readers), _KILL_GRACE_SECONDS)
+
+
 async def _remove(cgroup: JobCgroup) -> None:
-    # The job's first process exits right after its init; give it a moment, then give up
-    # (the evaluator sweeps leftovers when it closes).
+    # The job's processes are killed but may still be exiting; give them a moment, then give
+    # up (the per-evaluator parent is removed at close, if empty by then).
     for _ in range(100):
         if cgroup.remove():
             return

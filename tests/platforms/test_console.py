@@ -146,3 +146,17 @@ def test_binary_input_does_not_crash_the_console(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr.decode()
     assert "Next session 1" in result.stdout.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+def test_code_may_follow_a_bare_submit_on_the_next_line() -> None:
+    lines = ["d2l submit softmax", "```python", "x = 1", "```", "d2l submit adam", "d2l next"]
+    messages = list(read_script(lines))
+    assert [m.text for m in messages] == [
+        "d2l submit softmax\n```python\nx = 1\n```",
+        "d2l submit adam",
+        "d2l next",
+    ]
+
+
+def test_a_bare_submit_at_the_end_of_input_is_still_sent() -> None:
+    assert [m.text for m in read_script(["@bob d2l submit softmax"])] == ["d2l submit softmax"]

@@ -19,8 +19,11 @@ from handlers.parsing import strip_prefix
 from handlers.text import format_local, parse_duration
 from handlers.types import Invocation, Reply
 from models.outbox import next_due
+from models.submissions import queue_length
 from models.tables import OutboxMessage
 
+RESULT_POLL_SECONDS = 1.0
+GRADING_WAIT_SECONDS = 300.0
 PLATFORM = "console"
 WORKSPACE = "local"
 CHANNEL = "console"
@@ -58,16 +61,49 @@ class ConsoleAdapter:
         """Read messages until end of input (or `:quit`); answer each. Returns an exit code."""
         await self.app.bind_channel(PLATFORM, WORKSPACE, CHANNEL)
         scheduler = None
+        poller = None
         if not isinstance(self.app.services.clock, FakeClock):
             scheduler = DeliveryScheduler(self.dispatcher)
             scheduler.start()
+            poller = asyncio.create_task(self._poll_results())
         else:
             await self.dispatcher.run_once()
         try:
-            return await self._loop()
+            code = await self._loop()
+            await self._drain()
+            return code
         finally:
+            if poller is not None:
+                poller.cancel()
             if scheduler is not None:
                 await scheduler.shutdown()
+
+    async def _poll_results(self) -> None:
+        """Grading results are written by a worker process: look for them every second."""
+        while True:
+            await asyncio.sleep(RESULT_POLL_SECONDS)
+            try:
+                await self.dispatcher.run_once(plan=False)
+            except Exception:  # a locked database now and then: the next poll retries
+                continue
+
+    async def _drain(self) -> None:
+        """At the end of input, wait for submissions still being graded and show results."""
+        if self.app.services.settings.workers == 0:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GRADING_WAIT_SECONDS
+        announced = False
+        while True:
+            async with self.app.services.sessions() as db:
+                waiting = await queue_length(db)
+            await self.dispatcher.run_once(plan=False)
+            if not waiting or loop.time() > deadline:
+                break
+            if not announced:
+                self._print(f"[waiting for {waiting} submission(s) to be graded…]")
+                announced = True
+            await asyncio.sleep(RESULT_POLL_SECONDS / 2)
 
     async def _loop(self) -> int:
         reader = ScriptReader()
@@ -78,6 +114,8 @@ class ConsoleAdapter:
             )
         while True:
             if self.interactive:
+                if reader.awaiting_code:
+                    self._print("(paste the code in a ``` block, or press Enter to send as is)")
                 self._prompt("... " if reader.pending else f"@{self.user}> ")
             line = await asyncio.to_thread(self.stdin.readline)
             if not line:
@@ -85,16 +123,14 @@ class ConsoleAdapter:
                 if last is not None:
                     await self.handle(last)
                 return 0
-            message = reader.feed(line)
-            if message is None:
-                continue
-            command = message.text.strip()
-            if command in (":quit", ":q", ":exit"):
-                return 0
-            if command.startswith(":"):
-                await self.console_command(command)
-                continue
-            await self.handle(message)
+            for message in reader.feed(line):
+                command = message.text.strip()
+                if command in (":quit", ":q", ":exit"):
+                    return 0
+                if command.startswith(":"):
+                    await self.console_command(command)
+                else:
+                    await self.handle(message)
 
     async def handle(self, message: ConsoleMessage) -> list[Reply]:
         sender = message.sender or self.user

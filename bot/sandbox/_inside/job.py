@@ -1,34 +1,41 @@
-"""One job's processes, started ahead of time ("spares") so that a job only pays for handing
-over its files, not for forking a 300 MB interpreter twice.
+"""One job's sandbox, made ahead of time (a "spare") so that a job only pays for handing over
+its files, not for forking a 300 MB interpreter.
 
-  B  forked from the warm interpreter straight into new user/pid/net/mount/ipc/uts
-     namespaces, so it is pid 1 of the job's pid namespace (a real init: a job running as
-     pid 1 would ignore its own SIGABRT). It mounts a size-capped /tmp and /dev/shm, hides
-     /proc and forks C; when C ends it kills every process left, collects the output files
-     without following links and writes one JSON report. The warm interpreter kills B to end
-     a job (the kernel then kills everything in its pid namespace); B has PDEATHSIG in case
-     the interpreter dies first.
-  C  waits for the job, joins its cgroups, writes its files, then becomes the job: rlimits,
-     no capabilities, seccomp, the submitted code.
+The warm interpreter is root in its own user namespace (see `zygote`). For each spare it
+enters fresh pid/mount/net/ipc/uts namespaces and starts there:
+  L  `sleep infinity`, spawned (vfork+exec, so it costs no copy of the interpreter) as pid 1
+     of the job's pid namespace. Killing L ends the job: the kernel then kills everything in
+     that namespace. (A job running as pid 1 itself would ignore its own SIGABRT.)
+  C  a fork of the interpreter, pid 2 there. It waits for a job, joins the job's cgroups,
+     writes the files, moves into a user namespace of its own as uid 65534, and becomes the
+     job: rlimits, no capabilities, seccomp, the submitted code.
+The interpreter mounts the job's /tmp and /dev/shm (size-capped) and hides /proc before
+forking C, then returns to its own namespaces, keeping the job's mount namespace open to
+collect the output files once the job is over.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import json
 import os
-import select
-import signal
 import socket
 import stat
+from dataclasses import dataclass
 from typing import Any
 
 from . import runner, syscalls, wire
 
-# Order of the file descriptors that arrive with a job; cgroup.procs fds follow.
-STDIN, STDOUT, STDERR, REPORT = range(4)
+# Order of the file descriptors C receives with a job; cgroup.procs fds follow.
+STDIN, STDOUT, STDERR = range(3)
 _UID = 65534
+_JOB_NAMESPACES = (
+    syscalls.CLONE_NEWNS
+    | syscalls.CLONE_NEWPID
+    | syscalls.CLONE_NEWNET
+    | syscalls.CLONE_NEWIPC
+    | syscalls.CLONE_NEWUTS
+)
+HOME_NAMESPACES = ("mnt", "net", "ipc", "uts", "pid_for_children")
 
 
 def close_all_except(keep: set[int]) -> None:
@@ -38,15 +45,6 @@ def close_all_except(keep: set[int]) -> None:
         os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, 65536)
-
-
-def _write_id_maps(pid: int, outer_uid: int, outer_gid: int) -> None:
-    """Map the child's 65534 to our own ids: the one mapping an unprivileged parent may write."""
-    with open(f"/proc/{pid}/setgroups", "w") as f:
-        f.write("deny")
-    for name, outer in (("uid_map", outer_uid), ("gid_map", outer_gid)):
-        with open(f"/proc/{pid}/{name}", "w") as f:
-            f.write(f"{_UID} {outer} 1")
 
 
 def _mount_private_filesystems(limits: dict[str, Any], cpuinfo: bytes) -> None:
@@ -108,145 +106,74 @@ def collect_outputs(out_dir: str, limits: dict[str, Any]) -> tuple[dict[str, str
     return found, truncated
 
 
-def _job_process(jobs: socket.socket, to_init: socket.socket, config: dict[str, Any]) -> int:
-    """C: wait for a job, hand the report fd to the init, then run the job."""
+def _become_nobody(proc: int) -> None:
+    """Enter a user namespace of our own as uid/gid 65534 (root of the parent one maps to it).
+
+    `proc` is a handle on the real /proc, which the job's mount namespace hides.
+    """
+    syscalls.unshare(syscalls.CLONE_NEWUSER)
+    for name, content in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{_UID} 0 1"),
+        ("gid_map", f"{_UID} 0 1"),
+    ):
+        fd = os.open(f"self/{name}", os.O_WRONLY, dir_fd=proc)
+        try:
+            os.write(fd, content.encode())
+        finally:
+            os.close(fd)
+
+
+def _job_process(jobs: socket.socket, proc: int, config: dict[str, Any]) -> int:
+    """C: wait for a job, set it up, hand the notes pipe to the interpreter, run the job."""
     request, fds = wire.receive(jobs)
     if request is None:
-        return 0  # the warm interpreter went away before giving us a job
-    for cgroup_procs in fds[4:]:
+        return 0  # the interpreter went away before giving us a job
+    for cgroup_procs in fds[3:]:
         os.write(cgroup_procs, b"0")  # "0" moves the writer; its children follow
-    wire.send(to_init, {"op": "started"}, [fds[REPORT]])
     for target, fd in enumerate(fds[:3]):
         os.dup2(fd, target, inheritable=True)
     _write_files(request["files"])
-    kind_r, kind_w = os.pipe()
-    wire.send(to_init, {"op": "kind"}, [kind_r])
-    close_all_except({0, 1, 2, kind_w})
-    return runner.run_job({**config, **request}, kind_w, config["seccomp"])
+    notes_r, notes_w = os.pipe()
+    wire.send(jobs, {"op": "notes"}, [notes_r])
+    _become_nobody(proc)
+    close_all_except({0, 1, 2, notes_w})
+    return runner.run_job({**config, **request}, notes_w, config["seccomp"])
 
 
-def _await_job_end(child: int, notes_fd: int | None) -> tuple[int | None, int | None, str]:
-    """Wait until C exits or says it is exiting; returns (exit code, signal, kind notes).
+@dataclass
+class Spare:
+    """A job sandbox waiting for its job."""
 
-    C writes "memory" and "exit N" lines to `notes_fd`; a job could forge them, but only
-    about itself.
-    """
-    pidfd = os.pidfd_open(child)
-    notes = b""
+    init_pid: int  # L: kill it to end the job
+    job_pid: int  # C
+    channel: socket.socket  # to C: the job goes in, C's notes pipe comes back
+    mount_ns: int  # fd of the job's mount namespace, to collect its outputs
+
+
+def make_spare(config: dict[str, Any], home: dict[str, int]) -> Spare:
+    """Create L and C in fresh namespaces, then return to the `home` namespaces."""
+    syscalls.unshare(_JOB_NAMESPACES)
     try:
-        while True:
-            watched = [pidfd] if notes_fd is None else [pidfd, notes_fd]
-            ready, _, _ = select.select(watched, [], [])
-            if pidfd in ready:
-                break
-            chunk = os.read(notes_fd, 256) if notes_fd is not None else b""
-            if not chunk or len(notes) > 1024:
-                notes_fd = None  # closed, or flooded by the job: stop listening
-                continue
-            notes += chunk
-            for line in notes.decode("ascii", "replace").splitlines():
-                word, _, value = line.partition(" ")
-                if word == "exit" and value.isdigit():
-                    return int(value), None, notes.decode("ascii", "replace")
-    finally:
-        os.close(pidfd)
-    _, status = os.waitpid(child, 0)
-    if os.WIFSIGNALED(status):
-        return None, os.WTERMSIG(status), notes.decode("ascii", "replace")
-    return os.WEXITSTATUS(status), None, notes.decode("ascii", "replace")
-
-
-def _finish(child: int, from_job: socket.socket, limits: dict[str, Any]) -> None:
-    """B, after forking C: wait for the job to end, kill the rest, report, then reap."""
-    _, fds = wire.receive(from_job)
-    if not fds:  # C ended without a job
-        os.waitpid(child, 0)
-        return
-    report_fd = fds[0]
-    _, notes_fds = wire.receive(from_job)
-    exit_code, sig, notes = _await_job_end(child, notes_fds[0] if notes_fds else None)
-    # Whatever the job left running (background children, double forks) dies with it; no
-    # code of the job runs after this, though the kernel may still be tearing processes down.
-    with contextlib.suppress(ProcessLookupError):  # ESRCH: nothing was left
-        os.kill(-1, signal.SIGKILL)
-    outputs, truncated = collect_outputs(runner.OUT_DIR, limits)
-    report = {
-        "exit_code": exit_code,
-        "signal": sig,
-        "kind": "memory" if "memory" in notes.split() else "",
-        "outputs": outputs,
-        "outputs_truncated": truncated,
-    }
-    with os.fdopen(report_fd, "wb") as out:
-        out.write(json.dumps(report).encode())
-    while True:
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            break
-
-
-def _init_process(jobs: socket.socket, config: dict[str, Any]) -> None:
-    """B: the job's pid-namespace init."""
-    syscalls.prctl(syscalls.PR_SET_PDEATHSIG, signal.SIGKILL)
-    # An init only receives signals it handles: drop Python's SIGINT handler, so the job
-    # cannot interrupt its init.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    _mount_private_filesystems(config["limits"], config["cpuinfo"])
-    syscalls.sethostname("sandbox")
-    from_job, to_init = socket.socketpair()
-    child = os.fork()
-    if child == 0:
-        code = 70
-        try:
-            from_job.close()
-            code = _job_process(jobs, to_init, config)
-        except BaseException as exc:
-            os.write(2, f"sandbox: job setup failed: {exc!r}\n".encode())
-        os._exit(code)
-    jobs.close()
-    to_init.close()
-    _finish(child, from_job, config["limits"])
-
-
-def make_spare(config: dict[str, Any]) -> tuple[int, socket.socket]:
-    """Start a ready-to-use job sandbox (its init B and a waiting C).
-
-    Returns B's pid (killing it ends the whole job) and the socket to send the job on.
-    """
-    ours, theirs = socket.socketpair()
-    maps_written_r, maps_written_w = os.pipe()
-    pid = syscalls.fork_into_new_namespaces(syscalls.ALL_NAMESPACES)
-    if pid == 0:
-        code = 0
-        try:
-            os.close(maps_written_w)
-            ours.close()
-            os.read(maps_written_r, 1)  # until then we are nobody, with no ids mapped
-            os.close(maps_written_r)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            close_all_except({theirs.fileno()})
-            _init_process(theirs, config)
-        except BaseException as exc:
-            os.write(2, f"sandbox init failed: {exc!r}\n".encode())
+        init = os.posix_spawn("/usr/bin/sleep", ["sleep", "infinity"], {})
+        proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        mount_ns = os.open("self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
+        _mount_private_filesystems(config["limits"], config["cpuinfo"])
+        syscalls.sethostname("sandbox")
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
             code = 70
-        os._exit(code)
-    os.close(maps_written_r)
-    theirs.close()
-    try:
-        _write_id_maps(pid, os.geteuid(), os.getegid())
-        os.write(maps_written_w, b"!")
-    except OSError:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        ours.close()
-        raise
+            try:
+                # Forked from the interpreter: let go of every other job's pipes at once.
+                close_all_except({theirs.fileno(), proc})
+                code = _job_process(theirs, proc, config)
+            except BaseException as exc:
+                os.write(2, f"sandbox: job setup failed: {exc!r}\n".encode())
+            os._exit(code)
+        theirs.close()
+        os.close(proc)
     finally:
-        os.close(maps_written_w)
-    return pid, ours
-
-
-def dispatch(spare: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
-    """Hand one job (and its pipes and cgroup fds) to a spare."""
-    with spare:
-        wire.send(spare, request, fds)
+        for name in HOME_NAMESPACES:
+            syscalls.setns(home[name])
+    return Spare(init, pid, ours, mount_ns)

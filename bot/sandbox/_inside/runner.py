@@ -91,7 +91,7 @@ def _run_main(path: str) -> None:
     exec(code, main.__dict__)
 
 
-def run_job(request: dict[str, Any], kind_fd: int, seccomp: SeccompFilter) -> int:
+def run_job(request: dict[str, Any], notes_fd: int, seccomp: SeccompFilter) -> int:
     """Run the job in this (forked) process and return its exit code.
 
     `request` holds the job (entry, args, seed) merged over the evaluator's config (limits,
@@ -122,17 +122,17 @@ def run_job(request: dict[str, Any], kind_fd: int, seccomp: SeccompFilter) -> in
             tb = tb.tb_next
         traceback.print_exception(type(exc), exc, tb or exc.__traceback__)
         if _is_memory_error(exc):
-            os.write(kind_fd, b"memory\n")
+            os.write(notes_fd, b"memory\n")
         code = 1
     for stream in (sys.stdout, sys.stderr):
         # A closed or broken pipe must not change the verdict.
         with contextlib.suppress(BaseException):
             stream.flush()
-    # Let go of the pipes and tell the init the exit code now: it can then end the job while
-    # this copy of a 300 MB interpreter is still being torn down (10-30 ms).
+    # Let go of the pipes and announce the exit code now: the interpreter can then end the job
+    # while this copy of a 300 MB interpreter is still being torn down (10-30 ms).
     for fd in (0, 1, 2):
         with contextlib.suppress(OSError):
             os.close(fd)
     with contextlib.suppress(OSError):
-        os.write(kind_fd, f"exit {code}\n".encode())
+        os.write(notes_fd, f"exit {code}\n".encode())
     return code

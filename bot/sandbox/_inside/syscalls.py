@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
-import signal
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
@@ -25,13 +23,11 @@ MS_REMOUNT = 32
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
-PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
 PR_SET_THP_DISABLE = 41
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 _libc = ctypes.CDLL(None, use_errno=True)
-_SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(platform.machine(), -1)
 
 
 def _check(result: int, what: str) -> None:
@@ -45,29 +41,9 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
 
 
-def fork_into_new_namespaces(flags: int) -> int:
-    """fork(2), but the child starts in new namespaces (it is pid 1 of the new pid one).
-
-    One copy of a 300 MB interpreter instead of two (fork, then unshare and fork again) saves
-    about a third of a job's CPU. Python's own fork hooks run around the raw clone(2); glibc's
-    do not, which is harmless here: the process is single-threaded and the child never calls
-    raise() (glibc's cached thread id is stale in it), and its own children come from a
-    normal fork.
-    """
-    if _SYS_CLONE < 0:
-        raise OSError(38, f"raw clone is not wired up for {platform.machine()}")
-    api = ctypes.pythonapi
-    api.PyOS_BeforeFork()
-    # clone(flags, stack=NULL, ...): like fork, the child continues on a copy of our stack.
-    pid = _libc.syscall(_SYS_CLONE, ctypes.c_ulong(flags | signal.SIGCHLD), 0, 0, 0, 0)
-    if pid == 0:
-        api.PyOS_AfterFork_Child()
-        return 0
-    err = ctypes.get_errno()
-    api.PyOS_AfterFork_Parent()
-    if pid < 0:
-        raise OSError(err, f"clone: {os.strerror(err)}")
-    return int(pid)
+def setns(fd: int, nstype: int = 0) -> None:
+    """Move the calling process into the namespace that `fd` refers to."""
+    _check(_libc.setns(fd, nstype), "setns")
 
 
 def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:

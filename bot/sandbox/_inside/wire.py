@@ -6,6 +6,7 @@ JSON on purpose: nothing that crosses the sandbox boundary can execute code when
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
 from typing import Any
@@ -34,6 +35,8 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
 def receive(sock: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
     """Block for the next message; (None, []) when the peer has closed the socket."""
     header, fds, _flags, _addr = socket.recv_fds(sock, HEADER.size, MAX_FDS)
+    for fd in fds:  # so that no process spawned later inherits another job's pipes
+        os.set_inheritable(fd, False)
     if not header:
         return None, fds
     header += _recv_exact(sock, HEADER.size - len(header))

@@ -1,24 +1,28 @@
-"""The warm interpreter: imports torch once inside the sandbox, then forks one child per job.
+"""The warm interpreter: imports torch once inside the sandbox, then forks each job from it.
 
-Started by bubblewrap as `python -I -c <bootstrap> FD [--warm]`, where FD is the control
-socket. It must stay single-threaded (fork after a thread start deadlocks), so it imports but
-runs no torch op with more than one thread, and it runs no untrusted code itself.
+Started by bubblewrap as `python -I -c <bootstrap> FD CONFIG_JSON [--warm]`, where FD is the
+control socket. After the imports it becomes root of a user namespace of its own (so it may
+create and enter the jobs' namespaces) and pid 1 of its own pid namespace. It keeps `spares`
+job sandboxes ready (see `job`), hands each job to one, watches it, and when it ends kills
+what is left, collects its output files and writes the report. It must stay single-threaded
+(fork after a thread start deadlocks), so it imports torch but runs no op with more than one
+thread, and it never runs untrusted code itself. Without `--warm` it imports nothing: the
+cold path.
 """
 
 from __future__ import annotations
 
-import collections
 import gc
 import json
 import os
-import select
 import signal
 import socket
 import sys
 from typing import Any
 
-from . import job, syscalls, wire
+from . import syscalls, wire
 from .seccomp import SeccompFilter
+from .supervisor import Supervisor
 
 
 def _status_field(name: str) -> int:
@@ -46,71 +50,24 @@ def _preload() -> None:
     torch.manual_seed(0)  # imports the lazy accelerator modules it touches
 
 
-class Zygote:
-    """Serves run/kill requests from the host until the control socket closes."""
-
-    def __init__(self, sock: socket.socket, config: dict[str, Any]) -> None:
-        self.sock = sock
-        self.config = config
-        self.spare_count = max(1, int(config.get("spares", 1)))
-        self.spares: collections.deque[tuple[int, socket.socket]] = collections.deque()
-        self.jobs: dict[int, int] = {}  # job id -> pid of its init (B), until reaped
-
-    def _reap(self) -> None:
-        for job_id, pid in list(self.jobs.items()):
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done:
-                del self.jobs[job_id]
-        for pid, spare in list(self.spares):
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done:  # a spare that died waiting (should not happen) is replaced
-                self.spares.remove((pid, spare))
-                spare.close()
-
-    def _replenish(self) -> None:
-        while len(self.spares) < self.spare_count:
-            self.spares.append(job.make_spare(self.config))
-
-    def _run(self, job_id: int, message: dict[str, Any], fds: list[int]) -> None:
-        for _attempt in range(2):
-            pid, spare = self.spares.popleft() if self.spares else job.make_spare(self.config)
-            try:
-                job.dispatch(spare, message, fds)
-            except OSError:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                continue
-            self.jobs[job_id] = pid
-            return
-
-    def _handle(self, message: dict[str, Any], fds: list[int]) -> None:
-        job_id = int(message["id"])
-        if message["op"] == "run":
-            try:
-                self._run(job_id, message, fds)
-            finally:
-                for fd in fds:
-                    os.close(fd)
-        elif message["op"] == "kill" and job_id in self.jobs:
-            # Only unreaped pids are signalled, so a recycled pid is never hit.
-            os.kill(self.jobs[job_id], signal.SIGKILL)
-
-    def serve(self) -> None:
-        """Loop until the host goes away, then wait for the jobs still running."""
-        self._replenish()
-        while True:
-            readable, _, _ = select.select([self.sock], [], [], 0.5)
-            self._reap()
-            if readable:
-                message, fds = wire.receive(self.sock)
-                if message is None:
-                    break
-                self._handle(message, fds)
-            self._replenish()
-        for _pid, spare in self.spares:
-            spare.close()  # each spare ends when its socket closes
-        for pid in self.jobs.values():
-            os.waitpid(pid, 0)
+def _become_namespace_root() -> None:
+    """Root of a fresh user namespace (mapped onto our uid), in fresh namespaces it owns."""
+    uid, gid = os.geteuid(), os.getegid()
+    syscalls.unshare(syscalls.CLONE_NEWUSER)
+    for name, content in (
+        ("setgroups", "deny"),
+        ("uid_map", f"0 {uid} 1"),
+        ("gid_map", f"0 {gid} 1"),
+    ):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(content)
+    syscalls.unshare(
+        syscalls.CLONE_NEWNS
+        | syscalls.CLONE_NEWPID
+        | syscalls.CLONE_NEWNET
+        | syscalls.CLONE_NEWIPC
+        | syscalls.CLONE_NEWUTS
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -126,18 +83,31 @@ def main(argv: list[str]) -> int:
     with open("/proc/cpuinfo", "rb") as f:
         config["cpuinfo"] = f.read(1 << 20)
     config["data_base_bytes"] = _status_field("VmData") * 1024
+    _become_namespace_root()
+    rss_mb = _status_field("VmRSS") / 1024  # the warm image, before the fork below shares it
     gc.collect()
     gc.freeze()  # keeps refcount writes from un-sharing the preloaded pages in every job
-    zygote = Zygote(control, config)
+    zygote_pid = os.fork()  # the first child in the new pid namespace: its pid 1
+    if zygote_pid != 0:
+        control.close()
+        _, status = os.waitpid(zygote_pid, 0)
+        return 0 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else 1
+    zygote = Supervisor(control, config)
     wire.send(
         control,
         {
             "op": "ready",
-            "rss_mb": _status_field("VmRSS") / 1024,
+            "rss_mb": rss_mb,
             "threads": _status_field("Threads"),
         },
     )
-    zygote.serve()
+    try:
+        zygote.serve()
+    finally:
+        for spare in zygote.spares:
+            os.kill(spare.init_pid, signal.SIGKILL)
+        for run in zygote.running.values():
+            os.kill(run.spare.init_pid, signal.SIGKILL)
     return 0
 
 

@@ -234,6 +234,9 @@ def upgrade() -> None:
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("late", sa.Boolean(), nullable=False),
         sa.Column("reply_to", sa.JSON(), nullable=False),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
+        sa.Column("claim_until", sa.DateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -255,6 +258,8 @@ def upgrade() -> None:
             batch_op.f("ix_submissions_exercise_id"), ["exercise_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_submissions_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_submissions_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_submissions_created_at"), ["created_at"], unique=False)
 
     op.create_table(
         "assignments",
@@ -364,6 +369,8 @@ def downgrade() -> None:
     op.drop_table("questions")
     op.drop_table("assignments")
     with op.batch_alter_table("submissions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_submissions_created_at"))
+        batch_op.drop_index(batch_op.f("ix_submissions_status"))
         batch_op.drop_index(batch_op.f("ix_submissions_member_id"))
         batch_op.drop_index(batch_op.f("ix_submissions_exercise_id"))
 

@@ -1,0 +1,244 @@
+"""Live rounds: `d2l quiz live TOPIC [N]`, `d2l quiz next`, `d2l quiz live stop`, and the
+private answers members send while a question is open. The state lives in `live_rounds`,
+so any bot process can serve the next message."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.context import Context, UsageError
+from handlers.quiz._common import (
+    bank,
+    live_pick_seed,
+    live_seed,
+    parse_count,
+    question_card,
+    rendered,
+    resolve_topic,
+    time_limit,
+)
+from handlers.quiz._grading import feedback, grade, schedule_review, store
+from handlers.text import plural
+from handlers.types import Reply
+from models.quiz_play import (
+    Standing,
+    find_attempt,
+    round_in_channel,
+    round_in_cohort,
+    round_standings,
+)
+from models.quiz_tables import LiveRound
+from models.tables import QuizAttempt
+from quizzes.questions import explain, pick_questions
+
+MEDALS = ("🥇", "🥈", "🥉")
+
+
+async def _round_here(ctx: Context, *, lock: bool = False) -> LiveRound | None:
+    """The round in this channel; in a direct message, the cohort's running round."""
+    inv = ctx.invocation
+    found = await round_in_channel(
+        ctx.db, inv.platform, inv.workspace_id, inv.channel_id, lock=lock
+    )
+    if found is None and inv.is_direct and not lock:
+        found = await round_in_cohort(ctx.db, ctx.cohort.id)
+    return found
+
+
+async def start(ctx: Context) -> Reply | list[Reply]:
+    if ctx.args and ctx.args[0].lower() == "stop":
+        return await stop(ctx)
+    if not 1 <= len(ctx.args) <= 2:
+        raise UsageError("Name the topic, and if you like the number of questions.")
+    running = await _round_here(ctx)
+    if running is not None:
+        raise UsageError(
+            f"A live round is already running here (question {running.position + 1} of "
+            f"{len(running.question_ids)}): `d2l quiz next` or `d2l quiz live stop`."
+        )
+    topic = resolve_topic(ctx.args[0])
+    count = parse_count(ctx.args[1] if len(ctx.args) == 2 else None)
+    inv = ctx.invocation
+    game = LiveRound(
+        cohort_id=ctx.cohort.id,
+        platform=inv.platform,
+        workspace_id=inv.workspace_id,
+        channel_id=inv.channel_id,
+        started_by=ctx.member.id,
+        topic=topic,
+        question_ids=[],
+        seeds=[],
+        position=0,
+        question_started_at=ctx.now,
+        status="asking",
+        created_at=ctx.now,
+    )
+    ctx.db.add(game)
+    await ctx.db.flush()
+    questions = pick_questions(bank(), count, live_pick_seed(game.id), topic=topic)
+    game.question_ids = [q.id for q in questions]
+    game.seeds = [live_seed(game.id, q.id) for q in questions]
+    title = bank().topic(topic).title
+    opening = Reply(
+        title=f"Live round: {title}",
+        text=f"{plural(len(questions), 'question')}, everyone gets the same numbers. Answer "
+        "privately with `d2l answer VALUE` or the buttons; a correct answer earns 500 to "
+        "1000 points, more the faster you are.",
+    )
+    return [opening, _card(game)]
+
+
+def _channel(game: LiveRound) -> tuple[str, str, str]:
+    return (game.platform, game.workspace_id, game.channel_id)
+
+
+def _card(game: LiveRound) -> Reply:
+    qid, seed = game.question_ids[game.position], game.seeds[game.position]
+    rq = rendered(qid, seed)
+    return question_card(
+        rq,
+        title=f"Live · question {game.position + 1} of {len(game.question_ids)}",
+        ref=f"r{game.id}-{game.position + 1}",
+        deadline=game.question_started_at + time_limit(rq),
+        ephemeral=False,
+        how="answer privately",
+    )
+
+
+async def advance(ctx: Context) -> list[Reply]:
+    if ctx.args:
+        raise UsageError("`d2l quiz next` takes nothing after it.")
+    game = await _round_here(ctx, lock=True)
+    if game is None:
+        raise UsageError("No live round is running here. Start one with `d2l quiz live TOPIC`.")
+    replies = [await _reveal(ctx, game)]
+    if game.position + 1 < len(game.question_ids):
+        game.position += 1
+        game.question_started_at = ctx.now
+        replies.append(_card(game))
+    else:
+        game.status, game.ended_at = "finished", ctx.now
+        replies.append(await _final(ctx, game, "Final leaderboard"))
+    return replies
+
+
+async def stop(ctx: Context) -> Reply:
+    game = await _round_here(ctx, lock=True)
+    if game is None:
+        raise UsageError("No live round is running here.")
+    game.status, game.ended_at = "stopped", ctx.now
+    return await _final(ctx, game, "Round stopped · leaderboard")
+
+
+async def _reveal(ctx: Context, game: LiveRound) -> Reply:
+    rq = rendered(game.question_ids[game.position], game.seeds[game.position])
+    await ctx.db.flush()
+    answers = await ctx.db.scalars(
+        select(QuizAttempt.correct).where(
+            QuizAttempt.mode == "live",
+            QuizAttempt.question_id == rq.id,
+            QuizAttempt.seed == rq.seed,
+        )
+    )
+    given = list(answers)
+    right = sum(1 for c in given if c)
+    standings = await round_standings(ctx.db, game.seeds[: game.position + 1])
+    return Reply(
+        title=f"Question {game.position + 1}: the answer",
+        text=f"{explain(rq)}\n{right} of {plural(len(given), 'answer')} correct.",
+        footer=_board(standings, limit=5),
+    )
+
+
+async def _final(ctx: Context, game: LiveRound, title: str) -> Reply:
+    await ctx.db.flush()
+    standings = await round_standings(ctx.db, game.seeds[: game.position + 1])
+    if not standings:
+        return Reply(title=title, text="Nobody answered this round.")
+    winner = standings[0]
+    return Reply(
+        title=title,
+        text=_board(standings, limit=10),
+        footer=f"Well played, {winner.name}! `d2l leaderboard` has the cohort's ranking.",
+    )
+
+
+def _board(standings: list[Standing], *, limit: int) -> str:
+    if not standings:
+        return "Leaderboard: no answers yet."
+    lines = [
+        f"{MEDALS[i] if i < len(MEDALS) else f'{i + 1}.'} {s.name} — {round(s.points)} points "
+        f"({s.detail} correct)"
+        for i, s in enumerate(standings[:limit])
+    ]
+    return "Leaderboard:\n" + "\n".join(lines)
+
+
+async def live_question_waiting(ctx: Context) -> bool:
+    """Whether this channel's live question is open and the member hasn't answered it."""
+    game = await _round_here(ctx)
+    if game is None:
+        return False
+    qid, seed = game.question_ids[game.position], game.seeds[game.position]
+    if await find_attempt(ctx.db, ctx.member.id, qid, seed) is not None:
+        return False
+    return ctx.now - game.question_started_at <= time_limit(rendered(qid, seed))
+
+
+async def answer_live(
+    ctx: Context, text: str, round_id: int | None, number: int | None
+) -> Reply | None:
+    """Answer the open question of the round a button names, or of the round running in
+    this channel. None when there is no round to answer here."""
+    game = await ctx.db.get(LiveRound, round_id) if round_id is not None else await _round_here(ctx)
+    if round_id is not None and (game is None or game.cohort_id != ctx.cohort.id):
+        raise UsageError("That live round isn't running here.")
+    inv = ctx.invocation
+    here = (inv.platform, inv.workspace_id, inv.channel_id)
+    if game is not None and not inv.is_direct and here != _channel(game):
+        raise UsageError("That live round is running in another channel; answer it there.")
+    if game is None:
+        return None
+    if game.status != "asking":
+        raise UsageError("That live round is over.")
+    current = game.position + 1
+    if number is not None and number != current:
+        raise UsageError(f"Question {number} of that round is closed; question {current} is open.")
+    qid, seed = game.question_ids[game.position], game.seeds[game.position]
+    if await find_attempt(ctx.db, ctx.member.id, qid, seed) is not None:
+        return Reply(
+            text=f"You already answered question {current}; your first answer counts.",
+            ephemeral=True,
+        )
+    rq = rendered(qid, seed)
+    outcome = grade(rq, text, game.question_started_at, ctx.now)
+    if not outcome.readable:
+        return Reply(text=f"{outcome.message} The question is still open.", ephemeral=True)
+    attempt = QuizAttempt(
+        cohort_id=ctx.cohort.id,
+        member_id=ctx.member.id,
+        question_id=qid,
+        topic=rq.topic,
+        seed=seed,
+        params=dict(rq.params),
+        mode="live",
+        asked_at=game.question_started_at,
+    )
+    store(attempt, text, outcome, ctx.now)
+    ctx.db.add(attempt)
+    await schedule_review(
+        ctx.db,
+        cohort_id=ctx.cohort.id,
+        member_id=ctx.member.id,
+        rq=rq,
+        outcome=outcome,
+        in_review=False,
+        now=ctx.now,
+    )
+    if outcome.late:  # the question is closed for everyone: the answer can be shown
+        return Reply(text=feedback(rq, outcome), ephemeral=True)
+    return Reply(
+        text=f"Got it: `{text[:40]}` for question {current}, in {outcome.taken_ms / 1000:.1f} s. "
+        "The answer is revealed when the organizer moves on.",
+        ephemeral=True,
+    )

@@ -1,0 +1,48 @@
+"""Cases and reference for `adam_step` (d2l 12.10), checked against torch.optim.Adam."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from quizzes.exercises.bank import _optim
+from quizzes.exercises.cases import Case, ExerciseCode
+
+HYPER = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+
+
+def reference(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor, torch.Tensor],
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    v, s = state
+    v = beta1 * v + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad**2
+    v_hat, s_hat = v / (1 - beta1**t), s / (1 - beta2**t)
+    return param - lr * v_hat / (torch.sqrt(s_hat) + eps), (v, s)
+
+
+def make_cases(seed: int) -> list[Case]:
+    special = [("tiny_gradients", {}, 1e-9), ("large_eps", {"eps": 0.1}, 1.0)]
+    special.append(("other_betas", {"beta1": 0.5, "beta2": 0.9, "lr": 0.05}, 1.0))
+    return _optim.make_cases(seed, HYPER, special, n_state=2)
+
+
+def expected(case: Case) -> Any:
+    def make(params: list[torch.Tensor], hp: dict[str, Any]) -> torch.optim.Optimizer:
+        betas = (hp["beta1"], hp["beta2"])
+        return torch.optim.Adam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], foreach=False)
+
+    return _optim.torch_rollout(case, make, ["exp_avg", "exp_avg_sq"])
+
+
+EXERCISE = ExerciseCode(
+    make_cases=make_cases, references={"adam_step": reference}, expected=expected
+)

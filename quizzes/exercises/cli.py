@@ -1,0 +1,84 @@
+"""`studybot grade EXERCISE FILE`: grade a file in the sandbox and print one JSON object.
+
+Imported by every `studybot` command, so it imports nothing heavy: the grader (and torch) load
+only when a grade actually runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quizzes.exercises.catalog import UnknownExercise, get_exercise
+
+if TYPE_CHECKING:
+    from bot.sandbox.types import Executor
+
+EXIT_PASSED, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `grade` to the `studybot` command line."""
+    grade = commands.add_parser(
+        "grade",
+        help="grade a file for a code exercise in the sandbox; prints one JSON object",
+        description="Exit code: 0 when every test passed, 1 otherwise, 2 for bad arguments.",
+    )
+    grade.add_argument("exercise", metavar="EXERCISE", help="exercise id, e.g. softmax")
+    grade.add_argument("file", metavar="FILE", type=Path, help="the Python file to grade")
+    grade.add_argument(
+        "--seed", type=int, default=None, help="seed of the hidden inputs (default: random)"
+    )
+    grade.set_defaults(func=cmd_grade)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade `args.file` for `args.exercise`; print the result as JSON."""
+    try:
+        get_exercise(args.exercise)
+        source = args.file.read_text(encoding="utf-8")
+    except UnknownExercise as exc:
+        print(f"studybot grade: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"studybot grade: cannot read {args.file}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = asyncio.run(_grade(args.exercise, source, args.seed, getattr(args, "settings", None)))
+    print(json.dumps(result, ensure_ascii=False))
+    return EXIT_PASSED if result["status"] == "passed" else EXIT_NOT_PASSED
+
+
+async def _grade(exercise: str, source: str, seed: int | None, settings: Any) -> dict[str, Any]:
+    from quizzes.exercises.grader import grade  # imports torch: only here
+
+    async with open_executor(settings) as executor:
+        result = await grade(exercise, source, executor, seed=seed)
+    return result.to_json()
+
+
+@asynccontextmanager
+async def open_executor(settings: Any = None) -> AsyncIterator[Executor]:
+    """THE place where grading meets the sandbox: the bubblewrap Evaluator of bot/sandbox.
+
+    `settings` is the bot's Settings (its `sandbox` section sets the limits), or None for the
+    evaluator's defaults. Tests replace this function to grade without a sandbox.
+    """
+    from bot.sandbox import Evaluator, SandboxLimits
+
+    sandbox = getattr(settings, "sandbox", None)
+    # One job: a warm interpreter would not pay off.
+    limits = (
+        sandbox.to_limits(mode="cold") if sandbox is not None else SandboxLimits(mode="cold")
+    )
+    evaluator = Evaluator(limits)
+    try:
+        await evaluator.start()
+        yield evaluator
+    finally:
+        await evaluator.close()

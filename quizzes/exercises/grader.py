@@ -1,0 +1,198 @@
+"""Grades a submission: source check, sandbox run through an Executor, comparison outside.
+
+The reference runs here, in the grading process, on inputs drawn from a per-submission seed;
+only the inputs and the harness enter the sandbox. Outputs come back as JSON and safetensors,
+formats that cannot execute code, and are compared with the reference's outputs here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from bot.sandbox.types import Executor, SandboxJob, SandboxResult
+from quizzes.exercises import harness
+from quizzes.exercises.cases import Case, ExerciseCode, Leaves, Mismatch, encode_cases
+from quizzes.exercises.catalog import get_exercise
+from quizzes.exercises.compare import compare
+from quizzes.exercises.result import GradeResult, GradeStatus, TestResult
+from quizzes.exercises.source_check import SourceError, check_source
+from quizzes.exercises.spec import ExerciseSpec
+
+_HARNESS = Path(harness.__file__).read_bytes()
+_MAX_JSON = 64 * 1024
+
+
+def load_code(exercise_id: str) -> ExerciseCode:
+    """The Python half of an exercise (`bank/<id>.py`)."""
+    module = importlib.import_module(f"quizzes.exercises.bank.{exercise_id}")
+    code: ExerciseCode = module.EXERCISE
+    return code
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A job ready to run, with what the grader needs to judge its outputs."""
+
+    spec: ExerciseSpec
+    code: ExerciseCode
+    cases: tuple[Case, ...]
+    expected: tuple[Leaves, ...]
+    job: SandboxJob
+
+
+async def grade(
+    exercise_id: str, source: str, executor: Executor, *, seed: int | None = None
+) -> GradeResult:
+    """Grade `source` for the exercise; `seed` (random when None) draws the hidden inputs."""
+    spec = get_exercise(exercise_id)
+    try:
+        violations = check_source(source, spec.forbidden)
+    except SourceError as exc:
+        return _unrun(spec, "error", f"syntax error, {exc}")
+    if violations:
+        return _unrun(spec, "forbidden", "; ".join(str(v) for v in violations))
+    prepared = prepare(
+        spec, load_code(exercise_id), source, secrets.randbits(62) if seed is None else seed
+    )
+    return judge(prepared, await executor.run(prepared.job))
+
+
+def prepare(spec: ExerciseSpec, code: ExerciseCode, source: str, seed: int) -> Prepared:
+    """Draw the cases, compute the expected outputs, and build the sandbox job."""
+    cases = tuple(code.make_cases(seed))
+    names = [case.name for case in cases]
+    if names != [test.name for test in spec.tests]:
+        raise ValueError(f"{spec.id}: cases {names} do not follow the test plan")
+    entries, tensors = encode_cases(list(cases), spec.functions[0])
+    expected = tuple(
+        harness.flatten(
+            code.expected(case)
+            if code.expected is not None
+            else harness.invoke(code.references[entry["function"]], entry, tensors)
+        )
+        for case, entry in zip(cases, entries, strict=True)
+    )
+    manifest = {
+        "seed": seed,
+        "forbidden": list(spec.forbidden),
+        "case_seconds": spec.case_seconds,
+        "import_seconds": spec.case_seconds,
+        "cases": entries,
+    }
+    files = {
+        "harness.py": _HARNESS,
+        "submission.py": source.encode("utf-8"),
+        "cases.json": json.dumps(manifest).encode("utf-8"),
+        "inputs.safetensors": save_tensors(tensors),
+    }
+    job = SandboxJob(files=files, entry="harness.py", seed=seed, wall_seconds=spec.time_limit)
+    return Prepared(spec, code, cases, expected, job)
+
+
+def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
+    """Compare the run's outputs with the expected ones and score them."""
+    spec = prepared.spec
+    if run.status == "refused":
+        return _unrun(spec, "refused", run.message or "the sandbox refused to run the code")
+    files = {Path(name).name: data for name, data in run.outputs.items()}
+    fatal = _json(files.get("fatal.json"))
+    results = _json(files.get("results.json"))
+    reports: list[Any] = results["cases"] if isinstance(results.get("cases"), list) else []
+    outputs = _tensors(files.get("outputs.safetensors"))
+    tests = []
+    forbidden_calls = []
+    for index, (case, want) in enumerate(zip(prepared.cases, prepared.expected, strict=True)):
+        plan = next(test for test in spec.tests if test.name == case.name)
+        report = reports[index] if index < len(reports) and isinstance(reports[index], dict) else {}
+        prefix = f"c{index}/"
+        got = {key[len(prefix) :]: t for key, t in outputs.items() if key.startswith(prefix)}
+        message = _outcome(prepared, case, want, report, got)
+        if report.get("status") == "forbidden":
+            forbidden_calls.append(str(report.get("error", "")))
+        passed = message is None
+        shown = "" if message is None else message.detail if plan.visible else message.category
+        points = plan.points if passed else 0
+        tests.append(TestResult(case.name, passed, points, plan.points, plan.visible, shown))
+    score = sum(test.points for test in tests)
+    done = results.get("done") is True
+    status, why = _status(run, done, fatal, forbidden_calls, score, spec.max_score)
+    if status == "forbidden":
+        score = 0
+        tests = [TestResult(t.name, False, 0, t.max_points, t.visible, t.message) for t in tests]
+    return GradeResult(
+        spec.id, status, score, spec.max_score, tuple(tests), run.stdout, run.stderr, why
+    )
+
+
+def _outcome(
+    prepared: Prepared, case: Case, want: Leaves, report: dict[str, Any], got: Leaves
+) -> Mismatch | None:
+    status = report.get("status")
+    if status is None or report.get("name") != case.name:
+        return Mismatch("no result", "no result: the run ended before this test")
+    if status != "ok":
+        error = str(report.get("error", ""))[:500]
+        category = {"timeout": "timed out", "forbidden": "forbidden call"}.get(str(status))
+        return Mismatch(category or f"{status}: {error.split(':')[0]}"[:80], error)
+    if prepared.code.check is not None:
+        return prepared.code.check(case, got, want)
+    return compare(want, got, case.tolerance or prepared.spec.tolerance)
+
+
+def _status(
+    run: SandboxResult,
+    done: bool,
+    fatal: dict[str, Any],
+    forbidden_calls: list[str],
+    score: int,
+    max_score: int,
+) -> tuple[GradeStatus, str]:
+    if fatal:
+        kind: GradeStatus = "forbidden" if fatal.get("kind") == "forbidden" else "error"
+        return kind, f"the submission failed to load: {str(fatal.get('error', ''))[:500]}"
+    if forbidden_calls:
+        return "forbidden", forbidden_calls[0]
+    if run.status in ("timeout", "memory", "output_limit"):
+        return run.status, run.message or f"the run ended: {run.status}"
+    if not done or run.status != "ok":
+        detail = f"exit code {run.exit_code}" if run.signal is None else f"signal {run.signal}"
+        return "error", f"the run ended before every test ran ({detail}); did it exit or crash?"
+    if score == max_score:
+        return "passed", ""
+    return ("partial" if score else "failed"), ""
+
+
+def _unrun(spec: ExerciseSpec, status: GradeStatus, message: str) -> GradeResult:
+    tests = tuple(
+        TestResult(test.name, False, 0, test.points, test.visible, "not run") for test in spec.tests
+    )
+    return GradeResult(spec.id, status, 0, spec.max_score, tests, message=message)
+
+
+def _tensors(data: bytes | None) -> Leaves:
+    """The outputs file; a missing or corrupt one (the submission's doing) holds nothing."""
+    if data is None:
+        return {}
+    try:
+        return dict(load_tensors(data))
+    except Exception:  # safetensors raises its own error types for malformed files
+        return {}
+
+
+def _json(data: bytes | None) -> dict[str, Any]:
+    """A small JSON object written by the harness (or forged by the submission: untrusted)."""
+    if data is None or len(data) > _MAX_JSON:
+        return {}
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,67 @@
+"""What grading returns. Plain values without torch, so the chat side can render them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+GradeStatus = Literal[
+    "passed",  # every test passed
+    "partial",  # some points
+    "failed",  # ran, no points
+    "error",  # did not run to the end: syntax error, crash, exit, missing function
+    "timeout",
+    "memory",
+    "output_limit",
+    "forbidden",  # a forbidden API or construct, found in the source or caught at run time
+    "refused",  # the evaluator would not run it (no sandbox available)
+]
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test. `points` are the points earned, `max_points` what it is worth."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    name: str
+    passed: bool
+    points: int
+    max_points: int
+    visible: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    exercise: str
+    status: GradeStatus
+    score: int
+    max_score: int
+    tests: tuple[TestResult, ...]
+    stdout: str = ""
+    stderr: str = ""
+    message: str = ""  # why the status, when it is not obvious from the tests
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object `studybot grade` prints."""
+        return {
+            "exercise": self.exercise,
+            "status": self.status,
+            "score": self.score,
+            "max_score": self.max_score,
+            "message": self.message,
+            "tests": [
+                {
+                    "name": t.name,
+                    "passed": t.passed,
+                    "points": t.points,
+                    "max_points": t.max_points,
+                    "visible": t.visible,
+                    "message": t.message,
+                }
+                for t in self.tests
+            ],
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+        }

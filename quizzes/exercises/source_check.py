@@ -1,0 +1,174 @@
+"""The source check that runs before a submission is sent to the sandbox.
+
+Run-time patches inside the sandbox are a courtesy that a determined submission can get around
+(`torch._C._VariableFunctions.softmax`); this check is the rule. It allows imports from a short
+list of modules only, and refuses private attributes, attribute assignment on modules, and the
+builtins that turn strings into code or attributes (`getattr`, `__import__`, `eval`, ...).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+ALLOWED_MODULES = frozenset(
+    {"torch", "math", "typing", "collections", "itertools", "functools", "dataclasses"}
+    | {"__future__", "operator", "random"}
+)
+BANNED_BUILTINS = frozenset(
+    {"__import__", "eval", "exec", "compile", "open", "getattr", "setattr", "delattr"}
+    | {"globals", "locals", "vars", "breakpoint", "input", "exit", "quit", "memoryview"}
+    | {"__builtins__", "help"}
+)
+# Ways to reach an attribute by its name as a string, or to write files from inside the job.
+BANNED_ATTRIBUTES = frozenset({"attrgetter", "methodcaller", "save", "load", "from_file"})
+MAX_SOURCE_CHARS = 64_000
+ALLOWED_PRIVATE = frozenset({"__init__"})
+ALLOWED_DUNDER_NAMES = frozenset({"__name__"})
+ASSIGNABLE_ATTRIBUTES = frozenset({"requires_grad", "grad", "data"})
+
+
+@dataclass(frozen=True)
+class Violation:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class SourceError(ValueError):
+    """The submission does not parse (or is too long or too deeply nested to)."""
+
+
+def check_source(source: str, forbidden: Sequence[str] = ()) -> list[Violation]:
+    """Violations in `source`, in line order; `forbidden` are dotted torch names.
+
+    Raises SourceError with the line and the parser's message when the code does not parse.
+    """
+    # This parses untrusted text outside the sandbox: bound its size and nesting.
+    if len(source) > MAX_SOURCE_CHARS:
+        raise SourceError(f"the submission is longer than {MAX_SOURCE_CHARS} characters")
+    visitor = _Visitor(forbidden)
+    try:
+        source.encode("utf-8")  # lone surrogates cannot be written into the job
+        visitor.visit(ast.parse(source))
+    except SyntaxError as exc:
+        raise SourceError(f"line {exc.lineno}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeError is a ValueError
+        raise SourceError(f"cannot parse the submission ({type(exc).__name__})") from None
+    return sorted(visitor.violations, key=lambda v: v.line)
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self, forbidden: Sequence[str]) -> None:
+        self.forbidden = tuple(forbidden)
+        # Last components: `x.softmax(...)`, `F.softmax`, `torch.special.softmax` all end so.
+        self.forbidden_by_attr: dict[str, list[str]] = {}
+        for name in forbidden:
+            self.forbidden_by_attr.setdefault(name.rsplit(".", 1)[1], []).append(name)
+        self.module_aliases: set[str] = set()
+        self.violations: list[Violation] = []
+
+    def _add(self, node: ast.AST, message: str) -> None:
+        self.violations.append(Violation(getattr(node, "lineno", 0), message))
+
+    def _check_module(self, node: ast.AST, module: str) -> None:
+        if module.split(".")[0] not in ALLOWED_MODULES:
+            allowed = ", ".join(sorted(ALLOWED_MODULES - {"__future__"}))
+            self._add(node, f"import of {module!r} is not allowed (allowed: {allowed})")
+        for name in self.forbidden:
+            if module == name or module.startswith(name + "."):
+                self._add(node, f"{name} is forbidden in this exercise")
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self._check_module(node, alias.name)
+            self.module_aliases.add(alias.asname or alias.name.split(".")[0])
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = "." * node.level + (node.module or "")
+        self._check_module(node, module)
+        for alias in node.names:
+            if alias.name == "*":
+                self._add(node, f"'from {module} import *' is not allowed; import names")
+                continue
+            self._check_name(node, alias.name, f"{module}.{alias.name}")
+            self._check_module(node, f"{module}.{alias.name}")
+            self.module_aliases.add(alias.asname or alias.name)
+        self.generic_visit(node)
+
+    def _check_name(self, node: ast.AST, name: str, written: str) -> None:
+        if name.startswith("_") and name not in ALLOWED_PRIVATE:
+            self._add(node, f"private name {written} is not allowed")
+        if name in BANNED_ATTRIBUTES:
+            self._add(node, f"{written} is not allowed in submissions")
+        if name in self.forbidden_by_attr:
+            apis = ", ".join(self.forbidden_by_attr[name][:3])
+            self._add(node, f"{written} is forbidden in this exercise (forbidden: {apis})")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._check_name(node, node.attr, _dotted(node))
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in BANNED_BUILTINS or (
+            node.id.startswith("__") and node.id not in ALLOWED_DUNDER_NAMES
+        ):
+            self._add(node, f"{node.id} is not allowed in submissions")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        # A string naming a forbidden API only serves to reach it indirectly.
+        if isinstance(node.value, str) and (
+            node.value in self.forbidden_by_attr or node.value in self.forbidden
+        ):
+            self._add(node, f"the string {node.value!r} names a forbidden API")
+
+    def _check_target(self, target: ast.expr) -> None:
+        # Monkeypatching (torch.allclose = ...) through any alias: only a tensor's own
+        # autograd fields, or a module's `self.x`, may be assigned.
+        if isinstance(target, ast.Attribute):
+            root = _root(target)
+            if root in self.module_aliases or (
+                root != "self" and target.attr not in ASSIGNABLE_ATTRIBUTES
+            ):
+                self._add(target, f"assigning to {_dotted(target)} is not allowed")
+        for child in ast.iter_child_nodes(target):
+            if isinstance(child, ast.expr):
+                self._check_target(child)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._check_target(target)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._check_target(node.target)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._check_target(node.target)
+        self.generic_visit(node)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self._check_target(target)
+        self.generic_visit(node)
+
+
+def _root(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _dotted(node: ast.expr) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    parts.append(node.id if isinstance(node, ast.Name) else "(...)")
+    return ".".join(reversed(parts))

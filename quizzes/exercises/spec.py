@@ -1,0 +1,118 @@
+"""The text half of an exercise: what members read, and the test plan the grader follows.
+
+Each exercise is one YAML file in `content/` (validated by `ExerciseSpec`) plus one Python module
+in `bank/` (hidden inputs and the reference, which need torch). This half never imports torch,
+so the chat processes can list and show exercises.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+_DOTTED = re.compile(r"^torch(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Example(_Frozen):
+    """A public example: a call and its printed result, both as members would type them."""
+
+    call: str = Field(min_length=1)
+    result: str = Field(min_length=1)
+
+
+class TestPlan(_Frozen):
+    """One graded test. Visible tests show the difference; hidden ones only pass/fail."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class, despite the name
+
+    name: str
+    points: int = Field(ge=1, le=10)
+    visible: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _IDENT.match(value):
+            raise ValueError(f"test name {value!r} must be a lower_snake_case identifier")
+        return value
+
+
+class Tolerance(_Frozen):
+    """`|got - expected| <= atol + rtol * |expected|` element-wise (torch.isclose)."""
+
+    rtol: float = Field(ge=0, le=1)
+    atol: float = Field(ge=0, le=1)
+
+
+class ExerciseSpec(_Frozen):
+    """An exercise as stored in `content/<id>.yaml`."""
+
+    id: str
+    title: str = Field(min_length=3, max_length=80)
+    chapter: int = Field(ge=1, le=23)
+    section: str = Field(pattern=r"^\d+\.\d+$")
+    section_title: str
+    link: str = Field(pattern=r"^https://d2l\.ai/chapter_[a-z0-9-]+/[a-z0-9-]+\.html(#.*)?$")
+    functions: tuple[str, ...] = Field(min_length=1)
+    signature: str
+    statement: str = Field(min_length=80)
+    starter: str
+    examples: tuple[Example, ...] = Field(min_length=1)
+    forbidden: tuple[str, ...] = ()
+    tolerance: Tolerance
+    case_seconds: float = Field(gt=0, le=10, description="time budget of one test case")
+    tests: tuple[TestPlan, ...] = Field(min_length=2)
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_identifier(cls, value: str) -> str:
+        if not _IDENT.match(value):
+            raise ValueError(f"exercise id {value!r} must be a lower_snake_case identifier")
+        return value
+
+    @field_validator("forbidden")
+    @classmethod
+    def _dotted_torch_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not _DOTTED.match(name):
+                raise ValueError(f"forbidden API {name!r} must be a dotted torch name")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExerciseSpec:
+        names = [test.name for test in self.tests]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.id}: duplicate test names")
+        if not any(test.visible for test in self.tests):
+            raise ValueError(f"{self.id}: at least one test must be visible")
+        if not any(not test.visible for test in self.tests):
+            raise ValueError(f"{self.id}: at least one test must be hidden")
+        for function in self.functions:
+            if f"def {function}(" not in self.starter or f"def {function}(" not in self.signature:
+                raise ValueError(f"{self.id}: starter and signature must define {function}()")
+        return self
+
+    @property
+    def max_score(self) -> int:
+        """Points for a submission that passes every test."""
+        return sum(test.points for test in self.tests)
+
+    @property
+    def time_limit(self) -> float:
+        """Seconds of the whole run: every case's budget plus the interpreter's start."""
+        return _STARTUP_SECONDS + self.case_seconds * len(self.tests)
+
+    def render_examples(self) -> str:
+        """The public examples as a Python session transcript."""
+        return "\n".join(f">>> {ex.call}\n{ex.result}" for ex in self.examples)
+
+
+# A cold sandbox spends 2-3 s importing torch before the first case runs.
+_STARTUP_SECONDS = 8.0
