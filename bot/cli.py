@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 # What each Procfile process needs before it can do its job.
 PROCESS_NEEDS = {
     "slack": "Slack: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and "
-    "SLACK_CLIENT_SECRET for the OAuth install flow); it serves /slack/events on $PORT.",
+    "SLACK_CLIENT_SECRET for the OAuth install flow); it serves /slack/events on $PORT. "
+    "For Socket Mode set SLACK_APP_TOKEN instead of the signing secret.",
     "discord": "Discord: set DISCORD_TOKEN (a bot token with the message-content intent).",
     "worker": "grading workers: set STUDYBOT_DATABASE_URL to PostgreSQL so workers on other "
     "machines can take jobs; with SQLite, grading runs inside `studybot run`.",
@@ -91,6 +92,7 @@ PROCESS_NEEDS = {
 TOOL_MODULES = (
     "bot.bench_reminders",
     "bot.sandbox.cli",
+    "bot.platforms.slack_app.bench",
     "quizzes.exercises.cli",
     "quizzes.questions.cli",
 )

@@ -144,9 +144,9 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_signing_secret is not None and (
-            self.slack_bot_token is not None or self.slack_client_id is not None
-        )
+        # HTTP mode verifies requests with the signing secret; Socket Mode needs the app token.
+        transport = self.slack_signing_secret is not None or self.slack_app_token is not None
+        return transport and (self.slack_bot_token is not None or self.slack_client_id is not None)
 
     @property
     def discord_enabled(self) -> bool:

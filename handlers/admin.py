@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select, update
+
 from handlers.context import Context, UsageError
 from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.text import when
 from handlers.types import Reply, ReplyField
-from models.cohorts import RescheduleError, reschedule
+from models.cohorts import RescheduleError, bind, reschedule
+from models.tables import OutboxMessage, PlatformBinding
 
 SETTABLE = ("name", "start", "time", "cadence", "timezone", "threshold")
 
 
 def register(router: Router) -> None:
+    register_bindings(router)
     router.add(
         Command(
             name="admin cohort",
@@ -131,3 +135,69 @@ def _show(ctx: Context, note: str) -> Reply:
         fields=fields,
         ephemeral=True,
     )
+
+
+def register_bindings(router: Router) -> None:
+    router.add(
+        Command(
+            name="admin bind",
+            usage="admin bind",
+            summary="post this cohort's announcements and reminders in this channel",
+            handler=bind_here,
+            organizer_only=True,
+            group="Organizers",
+        )
+    )
+    router.add(
+        Command(
+            name="admin unbind",
+            usage="admin unbind",
+            summary="stop posting announcements and reminders in this channel",
+            handler=unbind_here,
+            organizer_only=True,
+            group="Organizers",
+        )
+    )
+
+
+async def bind_here(ctx: Context) -> Reply:
+    inv = ctx.invocation
+    if inv.is_direct:
+        raise UsageError("Run `d2l admin bind` in the channel that should get the announcements.")
+    binding = await bind(
+        ctx.db, ctx.cohort.id, inv.platform, inv.workspace_id, inv.channel_id, ctx.now
+    )
+    if binding.cohort_id != ctx.cohort.id:
+        binding.cohort_id = ctx.cohort.id
+    await ctx.db.flush()
+    await plan_cohort(ctx.db, ctx.cohort, ctx.now)
+    return Reply(
+        text=f"This channel now gets the announcements and reminders of {ctx.cohort.name}.",
+        ephemeral=True,
+    )
+
+
+async def unbind_here(ctx: Context) -> Reply:
+    inv = ctx.invocation
+    binding = await ctx.db.scalar(
+        select(PlatformBinding).where(
+            PlatformBinding.platform == inv.platform,
+            PlatformBinding.workspace_id == inv.workspace_id,
+            PlatformBinding.channel_id == inv.channel_id,
+        )
+    )
+    if binding is None:
+        raise UsageError("This channel isn't bound to a cohort.")
+    await ctx.db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.platform == inv.platform,
+            OutboxMessage.workspace_id == inv.workspace_id,
+            OutboxMessage.target == inv.channel_id,
+        )
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    await ctx.db.delete(binding)
+    return Reply(text="This channel no longer gets announcements or reminders.", ephemeral=True)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import Enrollment, Identity, Member
@@ -20,8 +21,12 @@ async def member_for_identity(
     display_name: str,
     now: dt.datetime,
 ) -> Member:
-    """The member behind a platform identity, created on first contact."""
-    result = await db.execute(
+    """The member behind a platform identity, created on first contact.
+
+    Two first messages of a new person may arrive at once: the identity's unique key lets
+    one of them create the member, and the other finds it.
+    """
+    known = (
         select(Member)
         .join(Identity, Identity.member_id == Member.id)
         .where(
@@ -30,24 +35,30 @@ async def member_for_identity(
             Identity.user_id == user_id,
         )
     )
-    member = result.scalar_one_or_none()
+    member = await db.scalar(known)
     if member is not None:
         return member
     name = (display_name.strip() or user_id)[:100]
-    member = Member(display_name=name, created_at=now)
-    db.add(member)
-    await db.flush()
-    db.add(
-        Identity(
-            member_id=member.id,
-            platform=platform,
-            workspace_id=workspace_id,
-            user_id=user_id,
-            display_name=name,
-            created_at=now,
-        )
-    )
-    await db.flush()
+    try:
+        async with db.begin_nested():
+            member = Member(display_name=name, created_at=now)
+            db.add(member)
+            await db.flush()
+            db.add(
+                Identity(
+                    member_id=member.id,
+                    platform=platform,
+                    workspace_id=workspace_id,
+                    user_id=user_id,
+                    display_name=name,
+                    created_at=now,
+                )
+            )
+            await db.flush()
+    except IntegrityError:
+        member = await db.scalar(known)
+        if member is None:
+            raise
     return member
 
 
@@ -60,11 +71,10 @@ async def enroll(
     organizer: bool = False,
 ) -> Enrollment:
     """The member's enrolment in the cohort; the cohort's first member becomes an organizer."""
-    existing = await db.scalar(
-        select(Enrollment).where(
-            Enrollment.cohort_id == cohort_id, Enrollment.member_id == member_id
-        )
+    mine = select(Enrollment).where(
+        Enrollment.cohort_id == cohort_id, Enrollment.member_id == member_id
     )
+    existing = await db.scalar(mine)
     if existing is not None:
         if organizer and existing.role != "organizer":
             existing.role = "organizer"
@@ -73,9 +83,18 @@ async def enroll(
         select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort_id)
     )
     role = "organizer" if organizer or not count else "member"
-    enrollment = Enrollment(cohort_id=cohort_id, member_id=member_id, role=role, joined_at=now)
-    db.add(enrollment)
-    await db.flush()
+    try:
+        async with db.begin_nested():  # two first messages at once: one enrols, one finds it
+            enrollment = Enrollment(
+                cohort_id=cohort_id, member_id=member_id, role=role, joined_at=now
+            )
+            db.add(enrollment)
+            await db.flush()
+    except IntegrityError:
+        found = await db.scalar(mine)
+        if found is None:
+            raise
+        return found
     return enrollment
 
 

@@ -73,9 +73,7 @@ async def open_executor(settings: Any = None) -> AsyncIterator[Executor]:
 
     sandbox = getattr(settings, "sandbox", None)
     # One job: a warm interpreter would not pay off.
-    limits = (
-        sandbox.to_limits(mode="cold") if sandbox is not None else SandboxLimits(mode="cold")
-    )
+    limits = sandbox.to_limits(mode="cold") if sandbox is not None else SandboxLimits(mode="cold")
     evaluator = Evaluator(limits)
     try:
         await evaluator.start()

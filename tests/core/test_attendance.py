@@ -7,8 +7,11 @@ from pathlib import Path
 
 from icalendar import Calendar
 
+from bot.app import App
 from bot.clock import FakeClock
+from bot.delivery import Dispatcher
 from tests.conftest import Chat
+from tests.core.conftest import RecordingSender
 
 
 async def test_rsvp_counts_show_in_next(talk: Chat) -> None:
@@ -103,3 +106,30 @@ async def test_the_calendar_file_parses_with_stable_uids(talk: Chat, tmp_path: P
     assert list(calendar.walk("VTIMEZONE"))
     again = Calendar.from_ical((await talk.say("calendar"))[0].files[0].content)
     assert [str(e["UID"]) for e in again.walk("VEVENT")] == [str(e["UID"]) for e in events]
+
+
+async def test_an_organizer_binds_and_unbinds_a_channel(
+    bot: App, dispatcher: Dispatcher, sender: RecordingSender, clock: FakeClock
+) -> None:
+    from handlers.types import Invocation
+
+    def said(text: str, user: str = "U1") -> Invocation:
+        return Invocation(
+            platform="console",
+            workspace_id="local",
+            channel_id="study-room",
+            user_id=user,
+            user_name=user,
+            text=text,
+        )
+
+    await bot.handle(said("help", user="olga"))  # the cohort's first member: an organizer
+    replies = await bot.handle(said("admin bind", user="olga"))
+    assert "now gets the announcements" in replies[0].text
+    clock.set(dt.datetime(2027, 1, 9, 17, 1, tzinfo=dt.UTC))
+    await dispatcher.run_once()
+    assert sorted(d.target for d in sender.sent) == ["console", "study-room"]
+    await bot.handle(said("admin unbind", user="olga"))
+    clock.set(dt.datetime(2027, 1, 11, 17, 1, tzinfo=dt.UTC))
+    await dispatcher.run_once()
+    assert [d.target for d in sender.sent[2:]] == ["console"]

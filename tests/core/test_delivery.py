@@ -216,3 +216,25 @@ async def test_a_recording_link_after_the_session_is_posted_once(
     posts = [d for d in sender.sent if d.kind == "recording"]
     assert len(posts) == 1
     assert "https://video.example/s1" in posts[0].reply.text
+
+
+async def test_two_first_messages_at_once_create_one_member(bot: App) -> None:
+    from sqlalchemy import func
+
+    from handlers.types import Invocation
+    from models.tables import Member
+
+    def first(text: str) -> Invocation:
+        return Invocation(
+            platform="slack",
+            workspace_id="T1",
+            channel_id="C1",
+            user_id="U9",
+            user_name="newcomer",
+            text=text,
+        )
+
+    replies = await asyncio.gather(bot.handle(first("next")), bot.handle(first("schedule")))
+    assert all(not r[0].is_error for r in replies)
+    async with bot.services.sessions() as db:
+        assert await db.scalar(select(func.count()).select_from(Member)) == 1

@@ -1,0 +1,63 @@
+"""`/d2l submit NAME` without code: a modal with a multi-line code input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.app import App
+from handlers.parsing import parse_message
+from handlers.types import Invocation
+
+SUBMIT_VIEW = "d2l_submit"
+MAX_CODE = 3000  # Slack's limit for a plain_text_input
+
+
+def wants_modal(app: App, text: str) -> bool:
+    """`submit NAME` with no code, and a `submit` command to give it to."""
+    parsed = parse_message(text)
+    words = [w.lower() for w in parsed.words]
+    return (
+        parsed.code is None
+        and len(words) >= 2
+        and words[0] == "submit"
+        and app.router.match(parsed.words) is not None
+    )
+
+
+def submit_modal(invocation: Invocation, response_url: str | None) -> dict[str, Any]:
+    """The modal; where to answer travels in `private_metadata` (≤ 3000 characters)."""
+    name = parse_message(invocation.text).words[1]
+    meta = {
+        "command": invocation.text.strip()[:500],
+        "channel_id": invocation.channel_id,
+        "response_url": response_url,
+    }
+    return {
+        "type": "modal",
+        "callback_id": SUBMIT_VIEW,
+        "private_metadata": json.dumps(meta),
+        "title": {"type": "plain_text", "text": "Submit code"},
+        "submit": {"type": "plain_text", "text": "Submit"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "code",
+                "label": {"type": "plain_text", "text": f"Your code for {name}"[:2000]},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "code",
+                    "multiline": True,
+                    "max_length": MAX_CODE,
+                    "placeholder": {"type": "plain_text", "text": "def solution(...):"},
+                },
+            }
+        ],
+    }
+
+
+def code_from_view(view: dict[str, Any]) -> str:
+    values = (view.get("state") or {}).get("values") or {}
+    value = (values.get("code") or {}).get("code", {}).get("value")
+    return str(value or "")

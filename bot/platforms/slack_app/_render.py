@@ -1,0 +1,227 @@
+"""Neutral replies as Block Kit: pure functions, no network.
+
+Everything a reply says may echo members or program output, so all of it is escaped (`&`,
+`<`, `>`) before Slack sees it; that alone neutralises `<!channel>`, `<!here>`, `<!everyone>`,
+`<!subteam^…>` and `<@U…>`. Time tokens are converted only after escaping, so nobody can
+smuggle markup in through them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.platforms.console import render_plain
+from handlers.text import format_local, localise_tokens
+from handlers.types import Choice, Reply, ReplyField, ReplyFile
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_FIELD = 2000
+MAX_FIELDS = 10
+MAX_HEADER = 150
+MAX_BUTTONS = 25
+MAX_BUTTON_LABEL = 75
+MAX_BUTTON_VALUE = 2000
+MAX_FALLBACK = 3000
+# Above this much text a chat message stops being readable: the whole reply goes as a file.
+MAX_TOTAL = 12000
+ACTION_PREFIX = "d2l_choice_"
+
+# `<t:…>` after escaping: `&lt;t:1700000000:F&gt;`.
+_ESCAPED_TIME = re.compile(r"&lt;t:(-?\d{1,12}):([tTdDfFR])&gt;")
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_FORMATS = {
+    "t": "{time}",
+    "T": "{time_secs}",
+    "d": "{date_short_pretty}",
+    "D": "{date_long_pretty}",
+    "f": "{date_short_pretty} {time}",
+    "F": "{date_short_pretty} {time}",  # "Today 18:00", "Jan 12, 2027 18:00"
+    "R": "{ago}",
+}
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What goes to `chat.postMessage` or a `response_url`, plus files to upload after it."""
+
+    text: str  # the notification / accessibility fallback
+    blocks: list[dict[str, Any]]
+    files: tuple[ReplyFile, ...] = ()
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, plus bare broadcast words defused with a zero-width
+    space (harmless without `link_names`, but some clients still highlight them)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+def unescape(text: str) -> str:
+    """Slack escapes `&`, `<`, `>` in what members type (slash command text, messages)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def mrkdwn(text: str, timezone: str) -> str:
+    """Escaped text with time tokens turned into Slack dates (shown in each reader's zone)."""
+
+    def date(match: re.Match[str]) -> str:
+        unix, style = int(match.group(1)), match.group(2)
+        moment = dt.datetime.fromtimestamp(unix, tz=dt.UTC)
+        fallback = escape(format_local(moment, timezone, style)).replace("|", "/")
+        return f"<!date^{unix}^{_FORMATS[style]}|{fallback}>"
+
+    return _ESCAPED_TIME.sub(date, escape(text))
+
+
+def plain(text: str, timezone: str) -> str:
+    """For plain_text objects, which can't show dates: tokens spelled out in the cohort zone."""
+    return escape(localise_tokens(text, timezone))
+
+
+def render(reply: Reply) -> SlackMessage:
+    """A reply as blocks within Slack's limits; what doesn't fit goes along as a text file."""
+    zone = reply.timezone
+    blocks: list[dict[str, Any]] = []
+    overflow = False
+    if reply.title:
+        blocks.append(_header(reply.title, zone))
+    body = (":warning: " if reply.is_error else "") + reply.text
+    if body.strip():
+        chunks = _chunks(mrkdwn(body, zone), MAX_SECTION)
+        blocks.extend(_section(c) for c in chunks)
+    field_blocks, cut = _fields(reply.fields, zone)
+    blocks.extend(field_blocks)
+    overflow |= cut
+    if reply.code is not None:
+        code = reply.code.replace("```", "``\u200b`")  # a fence inside would end the block
+        for chunk in _chunks(escape(code), MAX_SECTION - 8):
+            blocks.append(_section(f"```\n{chunk}\n```"))
+    blocks.extend(_choices(reply.choices, zone))
+    if reply.footer:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": _cut(mrkdwn(reply.footer, zone), MAX_SECTION)}
+                ],
+            }
+        )
+    total = len(reply.text) + len(reply.code or "") + sum(len(f.value) for f in reply.fields)
+    if len(blocks) > MAX_BLOCKS or total > MAX_TOTAL:
+        blocks, overflow = _summary(reply), True
+    files = reply.files
+    if overflow:
+        full = render_plain(reply).encode("utf-8")
+        files = (ReplyFile("reply.txt", full, "text/plain"), *files)
+    return SlackMessage(text=fallback(reply), blocks=blocks, files=files)
+
+
+def fallback(reply: Reply) -> str:
+    """The top-level `text`: what notifications and screen readers show."""
+    head = reply.title or ""
+    body = reply.text.strip() or (reply.fields[0].value if reply.fields else "")
+    joined = f"{head}: {body}" if head and body else head or body or "studybot"
+    return _cut(mrkdwn(joined, reply.timezone), MAX_FALLBACK)
+
+
+def _summary(reply: Reply) -> list[dict[str, Any]]:
+    """The blocks of a reply too long for a message: its start, and where the rest is."""
+    blocks: list[dict[str, Any]] = []
+    if reply.title:
+        blocks.append(_header(reply.title, reply.timezone))
+    lead = _cut(mrkdwn(reply.text, reply.timezone), 1500) if reply.text.strip() else ""
+    note = "_This answer is too long for a message: it is attached in full as `reply.txt`._"
+    blocks.append(_section(f"{lead}\n\n{note}" if lead else note))
+    blocks.extend(_choices(reply.choices, reply.timezone)[:2])
+    return blocks
+
+
+def _header(title: str, zone: str) -> dict[str, Any]:
+    text = _cut(plain(title, zone), MAX_HEADER)
+    return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _fields(fields: tuple[ReplyField, ...], zone: str) -> tuple[list[dict[str, Any]], bool]:
+    """Inline fields side by side (≤ 10 per section), the others as sections of their own."""
+    blocks: list[dict[str, Any]] = []
+    row: list[dict[str, str]] = []
+    cut = False
+
+    def flush() -> None:
+        if row:
+            blocks.append({"type": "section", "fields": list(row)})
+            row.clear()
+
+    for field in fields:
+        text = f"*{mrkdwn(field.name, zone)}*\n{mrkdwn(field.value, zone)}"
+        if field.inline:
+            cut |= len(text) > MAX_FIELD
+            row.append({"type": "mrkdwn", "text": _cut(text, MAX_FIELD)})
+            if len(row) == MAX_FIELDS:
+                flush()
+        else:
+            flush()
+            cut |= len(text) > MAX_SECTION
+            blocks.append(_section(_cut(text, MAX_SECTION)))
+    flush()
+    return blocks, cut
+
+
+def _choices(choices: tuple[Choice, ...], zone: str) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    usable = [c for c in choices if len(c.command) <= MAX_BUTTON_VALUE]
+    for start in range(0, len(usable), MAX_BUTTONS):
+        buttons = [
+            {
+                "type": "button",
+                "action_id": f"{ACTION_PREFIX}{start + i}",
+                "text": {
+                    "type": "plain_text",
+                    "text": _cut(plain(choice.label, zone), MAX_BUTTON_LABEL) or "…",
+                    "emoji": True,
+                },
+                "value": choice.command,
+            }
+            for i, choice in enumerate(usable[start : start + MAX_BUTTONS])
+        ]
+        blocks.append({"type": "actions", "elements": buttons})
+    return blocks
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    # Never leave half an entity (`&am`) or half a date token behind.
+    amp, lt = cut.rfind("&"), cut.rfind("<")
+    for start, end in ((amp, ";"), (lt, ">")):
+        if start != -1 and end not in cut[start:]:
+            cut = cut[:start]
+    return cut + "…"
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """Split at line ends where possible, never inside an entity or a date token."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        at = text.rfind("\n", 0, limit)
+        if at <= limit // 2:
+            at = limit
+            for opener, closer in (("&", ";"), ("<", ">")):
+                start = text.rfind(opener, 0, at)
+                if start != -1 and closer not in text[start:at]:
+                    at = start
+            at = at or limit
+        chunks.append(text[:at])
+        text = text[at:].lstrip("\n")
+    if text:
+        chunks.append(text)
+    return chunks
