@@ -97,3 +97,24 @@ def test_run_without_tokens_falls_back_to_the_console(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "starting the console" in result.stderr
     assert "Next session 1" in result.stdout
+
+
+def test_schedule_ics_prints_a_calendar(tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    result = subprocess.run(
+        [str(STUDYBOT), "schedule", "ics"],
+        capture_output=True,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+            "STUDYBOT_COHORT__FIRST_SESSION": "2027-03-02",
+        },
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    events = list(Calendar.from_ical(result.stdout).walk("VEVENT"))
+    assert len(events) == 20
+    assert events[0].decoded("DTSTART").date().isoformat() == "2027-03-02"

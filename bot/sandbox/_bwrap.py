@@ -42,14 +42,30 @@ def job_environment(limits: SandboxLimits) -> dict[str, str]:
     }
 
 
-def _read_only_roots() -> list[str]:
-    """The interpreter, its standard library and the virtualenv (for torch), deduplicated."""
-    roots: list[str] = []
-    for candidate in (sys.base_prefix, sys.prefix):
-        path = os.path.realpath(candidate)
-        if path != "/usr" and not path.startswith("/usr/") and path not in roots:
-            roots.append(path)
+# The virtualenv is mounted here, not at its own path: the sandbox puts a fresh tmpfs on
+# /tmp, and a project cloned under /tmp (as CI may do) would hide its own venv.
+VENV_MOUNT = "/opt/venv"
+
+
+def _read_only_roots() -> list[tuple[str, str]]:
+    """(host path, sandbox path) of the interpreter, its standard library and the
+    virtualenv (for torch), deduplicated."""
+    roots: list[tuple[str, str]] = []
+    base = os.path.realpath(sys.base_prefix)
+    if base != "/usr" and not base.startswith("/usr/"):
+        roots.append((base, base))
+    venv = os.path.realpath(sys.prefix)
+    if venv != base:
+        roots.append((venv, VENV_MOUNT))
     return roots
+
+
+def _interpreter() -> str:
+    """The interpreter as seen inside the sandbox (the venv's, so torch is importable)."""
+    in_venv = os.path.realpath(sys.prefix) != os.path.realpath(sys.base_prefix)
+    if in_venv and os.path.exists(os.path.join(sys.prefix, "bin", "python3")):
+        return f"{VENV_MOUNT}/bin/python3"
+    return sys.executable
 
 
 def command(control_fd: int, limits: SandboxLimits, *, warm: bool, spares: int = 1) -> list[str]:
@@ -84,17 +100,15 @@ def command(control_fd: int, limits: SandboxLimits, *, warm: bool, spares: int =
             args += ["--ro-bind", f"/{link}", f"/{link}"]
     for path in ("/etc/ld.so.cache", "/etc/localtime", "/sys/devices/system/cpu"):
         args += ["--ro-bind-try", path, path]
-    for root in _read_only_roots():
-        args += ["--ro-bind", root, root]
+    for host_path, sandbox_path in _read_only_roots():
+        args += ["--ro-bind", host_path, sandbox_path]
     args += ["--ro-bind", str(INSIDE_SOURCE), f"{INSIDE_MOUNT}/_inside"]
     args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--tmpfs", "/tmp"]
     args += ["--remount-ro", "/"]  # bwrap's root is a writable tmpfs shared by every job
     for name, value in job_environment(limits).items():
         args += ["--setenv", name, value]
     args += ["--setenv", "HOME", "/tmp", "--chdir", "/"]
-    interpreter = os.path.join(sys.prefix, "bin", "python3")
-    if not os.path.exists(interpreter):
-        interpreter = sys.executable
+    interpreter = _interpreter()
     config = {"limits": limits.for_job(), "env": job_environment(limits), "spares": spares}
     args += [interpreter, "-I", "-B", "-c", _BOOTSTRAP, str(control_fd), json.dumps(config)]
     return [*args, "--warm"] if warm else args
