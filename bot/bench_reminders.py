@@ -25,6 +25,8 @@ from models.cohorts import bind, create_cohort
 from models.outbox import Planned, enqueue
 from models.tables import OutboxMessage
 
+LEAD_SECONDS = 12
+
 
 def register(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -69,8 +71,12 @@ async def _bench(url: str, total: int, cohorts: int, window: float) -> dict[str,
     )
     app = await App.create(settings)
     try:
-        start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+        # Enough lead for seeding and the scheduler's first (planning) sweep, so the first
+        # reminders aren't late before delivery even starts.
+        start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=LEAD_SECONDS)
         await _seed(app, total, cohorts, start, window)
+        if dt.datetime.now(dt.UTC) > start - dt.timedelta(seconds=2):
+            raise RuntimeError("seeding took longer than the lead time; raise LEAD_SECONDS")
         sender = TimingSender(total)
         scheduler = DeliveryScheduler(Dispatcher(app.services, {"bench": sender}))
         scheduler.start()
