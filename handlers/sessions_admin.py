@@ -197,55 +197,38 @@ async def _change_skips(ctx: Context, *, add: bool) -> Reply:
     )
 
 
-async def _bindings(ctx: Context) -> list[PlatformBinding]:
-    return list(
-        await ctx.db.scalars(
-            select(PlatformBinding).where(PlatformBinding.cohort_id == ctx.cohort.id)
-        )
+async def _post_to_channels(ctx: Context, key: str, kind: str, payload: dict[str, object]) -> None:
+    """Queue one message now for every channel bound to the cohort (`key` + binding id)."""
+    bindings = await ctx.db.scalars(
+        select(PlatformBinding).where(PlatformBinding.cohort_id == ctx.cohort.id)
     )
+    planned = [
+        Planned(
+            key=f"{key}:{b.id}",
+            kind=kind,
+            platform=b.platform,
+            workspace_id=b.workspace_id,
+            target=b.channel_id,
+            payload=dict(payload),
+            due_at=ctx.now,
+            cohort_id=ctx.cohort.id,
+        )
+        for b in bindings
+    ]
+    await enqueue(ctx.db, planned, ctx.now, reschedule=False)
 
 
 async def _post_notice(ctx: Context, session: Session, text: str) -> None:
     reply = Reply(text=text, timezone=ctx.timezone)
     stamp = int(session.starts_at.timestamp())
-    await enqueue(
-        ctx.db,
-        [
-            Planned(
-                key=f"moved:{session.id}:{stamp}:{b.id}",
-                kind="notice",
-                platform=b.platform,
-                workspace_id=b.workspace_id,
-                target=b.channel_id,
-                payload={"reply": reply_to_json(reply)},
-                due_at=ctx.now,
-                cohort_id=ctx.cohort.id,
-            )
-            for b in await _bindings(ctx)
-        ],
-        ctx.now,
-        reschedule=False,
+    await _post_to_channels(
+        ctx, f"moved:{session.id}:{stamp}", "notice", {"reply": reply_to_json(reply)}
     )
 
 
 async def _post_recording(ctx: Context, session: Session) -> None:
     # One post per distinct link, however often the organizer saves it.
     url_key = hashlib.sha256((session.recording_url or "").encode()).hexdigest()[:12]
-    await enqueue(
-        ctx.db,
-        [
-            Planned(
-                key=f"recording:{session.id}:{url_key}:{b.id}",
-                kind="recording",
-                platform=b.platform,
-                workspace_id=b.workspace_id,
-                target=b.channel_id,
-                payload={"session_id": session.id},
-                due_at=ctx.now,
-                cohort_id=ctx.cohort.id,
-            )
-            for b in await _bindings(ctx)
-        ],
-        ctx.now,
-        reschedule=False,
+    await _post_to_channels(
+        ctx, f"recording:{session.id}:{url_key}", "recording", {"session_id": session.id}
     )
