@@ -93,6 +93,7 @@ TOOL_MODULES = (
     "bot.bench_reminders",
     "bot.sandbox.cli",
     "bot.platforms.slack_app.bench",
+    "bot.platforms.discord_bot.bench",
     "quizzes.exercises.cli",
     "quizzes.questions.cli",
 )

@@ -1,0 +1,29 @@
+"""Outbox delivery to Discord channels and direct messages."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.platforms.discord_bot._render import render
+from handlers.types import Reply
+from models.tables import OutboxMessage
+
+
+class DiscordSender:
+    """Sends one outbox row as one message. The row id is the message's nonce and
+    discord.py sets `enforce_nonce`, so Discord drops a retried send that already went
+    through. Failures (including a 429 longer than the client waits) raise: the
+    dispatcher retries with backoff."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def send(self, message: OutboxMessage, reply: Reply, *, direct: bool) -> str | None:
+        channel: discord.abc.Messageable
+        if direct:
+            # POST /users/@me/channels (cached by discord.py after the first time).
+            channel = await self.client.create_dm(discord.Object(int(message.target)))
+        else:
+            channel = self.client.get_partial_messageable(int(message.target))
+        sent = await channel.send(**render(reply).kwargs(), nonce=str(message.id))
+        return str(sent.id)

@@ -1,0 +1,41 @@
+"""Autocomplete of `/d2l command:` from the router's commands and the catalog."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.platforms.discord_bot._complete import MAX_CHOICES, suggestions
+
+
+def values(app: App, typed: str) -> list[str]:
+    return [value for _, value in suggestions(app, typed)]
+
+
+def test_command_names_complete_members_commands_before_organizers(app: App) -> None:
+    everything = values(app, "")
+    assert len(everything) <= MAX_CHOICES
+    assert not any(v.startswith("admin") for v in everything[:5])
+    assert values(app, "sch") == ["schedule"]
+
+
+def test_after_a_command_its_first_argument_is_offered(app: App) -> None:
+    topics = sorted(app.services.catalog.quiz_topics)
+    assert topics  # the shipped question bank
+    assert [v for v in values(app, "quiz ") if v.count(" ") == 1][-len(topics) :] == [
+        f"quiz {t}" for t in topics
+    ]
+    assert values(app, "rsvp m") == ["rsvp maybe"]
+    assert values(app, "session 2 ") == []
+
+
+def test_exercise_names_complete_for_submit(app: App) -> None:
+    exercises = sorted(app.services.catalog.exercises)
+    if not exercises:  # the exercise catalog is another part of the project
+        return
+    first = exercises[0]
+    assert f"submit {first}" in values(app, f"submit {first[:2]}")
+
+
+def test_every_label_and_value_fits_discord(app: App) -> None:
+    for typed in ("", "q", "quiz ", "submit ", "session ", "admin "):
+        for label, value in suggestions(app, typed):
+            assert 1 <= len(label) <= 100 and 1 <= len(value) <= 100
