@@ -33,3 +33,13 @@ async def test_a_personal_quiz_starts_with_its_first_question(driver: Driver) ->
     text = await driver.ask("alice", "quiz probability 1")
     assert "question 1 of 1" in text
     assert "d2l 2.6" in text or "d2l 22." in text
+
+
+async def test_every_command_answers_without_an_internal_error(driver: Driver) -> None:
+    from handlers import build_router
+
+    await driver.ask("alice", "help")  # alice, the first member, is the organizer
+    for name, command in build_router().commands.items():
+        text = await driver.ask("alice", command.examples[0] if command.examples else name)
+        assert text.strip(), name
+        assert "went wrong" not in text, (name, text)
