@@ -9,7 +9,9 @@ from handlers import (
     calendar,
     exercises,
     help,
+    linking,
     outbox_admin,
+    progress,
     quiz,
     reminders,
     schedule,
@@ -29,6 +31,8 @@ GROUPS = (
     sessions_admin,
     outbox_admin,
     quiz,
+    progress,
+    linking,
 )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.progress import NUDGE_KIND, NotNeeded, render_nudge
 from handlers.schedule import relative
 from handlers.serialize import reply_from_json
 from handlers.text import when
@@ -76,6 +77,11 @@ async def render_message(
         cohort = await cache.cohort(db, assignment.cohort_id)
         assert cohort is not None
         return _assignment_notice(cohort, assignment, now)
+    if message.kind == NUDGE_KIND:
+        try:
+            return await render_nudge(db, message, now)
+        except NotNeeded as reason:
+            raise Skip(str(reason)) from None
     raise Skip(f"unknown message kind {message.kind!r}")
 
 

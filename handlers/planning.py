@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.progress import plan_nudges
 from models.outbox import Planned, enqueue
 from models.tables import (
     Assignment,
@@ -38,6 +39,7 @@ async def plan_cohort(
         planned += _channel_messages(cohort, session, bindings)
     planned += await _personal_reminders(db, cohort, sessions)
     planned += await _assignment_reminders(db, cohort, now)
+    planned += await plan_nudges(db, cohort, now)
     planned = [p for p in planned if limit is None or p.due_at <= limit]
     await enqueue(db, planned, now)
     await _cancel_opted_out(db, cohort)
@@ -91,29 +93,21 @@ async def _personal_reminders(
     first_identity: dict[int, tuple[Enrollment, Identity]] = {}
     for enrollment, identity in rows:
         first_identity.setdefault(enrollment.member_id, (enrollment, identity))
-    messages: list[Planned] = []
-    for member_id, (enrollment, identity) in first_identity.items():
-        for session in sessions:
-            for offset in sorted(set(enrollment.dm_offsets)):
-                messages.append(
-                    Planned(
-                        key=f"dm:{session.id}:{offset}:{member_id}",
-                        kind="dm_reminder",
-                        platform=identity.platform,
-                        workspace_id=identity.workspace_id,
-                        target=identity.user_id,
-                        payload={
-                            "session_id": session.id,
-                            "member_id": member_id,
-                            "direct": True,
-                            "group": f"dm:{session.id}:{member_id}",
-                        },
-                        due_at=session.starts_at - dt.timedelta(minutes=offset),
-                        expires_at=session.starts_at,
-                        cohort_id=cohort.id,
-                    )
-                )
-    return messages
+    return [
+        _direct(
+            identity,
+            key=f"dm:{session.id}:{offset}:{member_id}",
+            kind="dm_reminder",
+            payload={"session_id": session.id, "member_id": member_id},
+            group=f"dm:{session.id}:{member_id}",
+            due_at=session.starts_at - dt.timedelta(minutes=offset),
+            expires_at=session.starts_at,
+            cohort_id=cohort.id,
+        )
+        for member_id, (enrollment, identity) in first_identity.items()
+        for session in sessions
+        for offset in sorted(set(enrollment.dm_offsets))
+    ]
 
 
 async def _assignment_reminders(
@@ -135,29 +129,46 @@ async def _assignment_reminders(
     identities: dict[int, Identity] = {}
     for member_id, identity in rows:
         identities.setdefault(member_id, identity)
-    messages: list[Planned] = []
-    for assignment in assignments:
-        for member_id, identity in identities.items():
-            for offset in sorted(set(cohort.assignment_offsets)):
-                messages.append(
-                    Planned(
-                        key=f"due:{assignment.id}:{offset}:{member_id}",
-                        kind="assignment_reminder",
-                        platform=identity.platform,
-                        workspace_id=identity.workspace_id,
-                        target=identity.user_id,
-                        payload={
-                            "assignment_id": assignment.id,
-                            "member_id": member_id,
-                            "direct": True,
-                            "group": f"due:{assignment.id}:{member_id}",
-                        },
-                        due_at=assignment.due_at - dt.timedelta(minutes=offset),
-                        expires_at=assignment.due_at,
-                        cohort_id=cohort.id,
-                    )
-                )
-    return messages
+    return [
+        _direct(
+            identity,
+            key=f"due:{assignment.id}:{offset}:{member_id}",
+            kind="assignment_reminder",
+            payload={"assignment_id": assignment.id, "member_id": member_id},
+            group=f"due:{assignment.id}:{member_id}",
+            due_at=assignment.due_at - dt.timedelta(minutes=offset),
+            expires_at=assignment.due_at,
+            cohort_id=cohort.id,
+        )
+        for assignment in assignments
+        for member_id, identity in identities.items()
+        for offset in sorted(set(cohort.assignment_offsets))
+    ]
+
+
+def _direct(
+    identity: Identity,
+    *,
+    key: str,
+    kind: str,
+    payload: dict[str, object],
+    group: str,
+    due_at: dt.datetime,
+    expires_at: dt.datetime,
+    cohort_id: int,
+) -> Planned:
+    """A direct message to a member's identity; reminders of one group supersede each other."""
+    return Planned(
+        key=key,
+        kind=kind,
+        platform=identity.platform,
+        workspace_id=identity.workspace_id,
+        target=identity.user_id,
+        payload={**payload, "direct": True, "group": group},
+        due_at=due_at,
+        expires_at=expires_at,
+        cohort_id=cohort_id,
+    )
 
 
 async def _cancel_opted_out(db: AsyncSession, cohort: Cohort) -> None:

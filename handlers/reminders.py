@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Context, UsageError
 from handlers.planning import plan_cohort
+from handlers.progress import set_nudges
 from handlers.router import Command, Router
 from handlers.text import format_offset, parse_duration
 from handlers.types import Reply
@@ -34,6 +35,7 @@ async def remind(ctx: Context) -> Reply:
         if rest:
             raise UsageError("`d2l remind off` takes nothing after it.")
         enrollment.dm_reminders = False
+        await set_nudges(ctx.db, ctx.cohort.id, ctx.member.id, False, ctx.now)
         await plan_cohort(ctx.db, ctx.cohort, ctx.now)
         return _status(ctx, "Personal reminders are off.")
     if action != "on":

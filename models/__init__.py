@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy ORM tables, engine set-up, queries and Alembic migrations."""
 
 from models.base import Base
+from models.progress_tables import Certificate, LinkCode, LinkFailure, NudgeOptOut
 from models.quiz_tables import LiveRound, QuizRun, QuizSettings, ReviewCard
 from models.tables import (
     Assignment,
@@ -21,11 +22,15 @@ from models.tables import (
 __all__ = [
     "Assignment",
     "Base",
+    "Certificate",
     "Cohort",
     "Enrollment",
     "Identity",
+    "LinkCode",
+    "LinkFailure",
     "LiveRound",
     "Member",
+    "NudgeOptOut",
     "OutboxMessage",
     "PlatformBinding",
     "Question",

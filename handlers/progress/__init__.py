@@ -1,0 +1,83 @@
+"""Progress toward the certificate: `d2l progress` (with a chart), certificates and their
+verification, the organizers' grade export, and friendly nudges for members below pace."""
+
+from __future__ import annotations
+
+from handlers.progress._certificates import admin_certificates, certificate, verify
+from handlers.progress._export import export
+from handlers.progress._nudges import KIND as NUDGE_KIND
+from handlers.progress._nudges import NotNeeded, nudges, plan_nudges, render_nudge, set_nudges
+from handlers.progress._summary import progress
+from handlers.router import Command, Router
+
+__all__ = ["NUDGE_KIND", "NotNeeded", "plan_nudges", "register", "render_nudge", "set_nudges"]
+
+GROUP = "Progress and certificates"
+
+
+def register(router: Router) -> None:
+    router.add(
+        Command(
+            name="progress",
+            usage="progress",
+            summary="your progress toward the certificate, per session, with a chart",
+            details="Required work is the cohort's assignments (every exercise and quiz when "
+            "nothing is assigned). An exercise counts when it passes with full marks, a quiz "
+            "after 5 answered questions of its topic; late work counts too. The chart shows "
+            "your completion per session against the cohort's median and the threshold.",
+            handler=progress,
+            group=GROUP,
+        )
+    )
+    router.add(
+        Command(
+            name="certificate",
+            usage="certificate",
+            summary="your certificate of completion (a PDF), once you've done enough work",
+            details="Asking again returns the same certificate. If you aren't there yet, you "
+            "are told what is missing.",
+            handler=certificate,
+            group=GROUP,
+        )
+    )
+    router.add(
+        Command(
+            name="verify",
+            usage="verify CODE",
+            summary="checks a certificate's verification code",
+            handler=verify,
+            group=GROUP,
+            examples=("verify 7KQ2-M9XD-4TRA",),
+        )
+    )
+    router.add(
+        Command(
+            name="nudges",
+            usage="nudges [on|off]",
+            summary="a friendly direct message after a session when you fall behind pace",
+            handler=nudges,
+            group=GROUP,
+            examples=("nudges off",),
+        )
+    )
+    router.add(
+        Command(
+            name="admin certificates",
+            usage="admin certificates",
+            summary="who is eligible for the certificate and who has one",
+            handler=admin_certificates,
+            organizer_only=True,
+            group="Organizers",
+        )
+    )
+    router.add(
+        Command(
+            name="admin export",
+            usage="admin export grades",
+            summary="a CSV of every member's work: scores, lateness, completion, eligibility",
+            handler=export,
+            organizer_only=True,
+            group="Organizers",
+            examples=("admin export grades",),
+        )
+    )

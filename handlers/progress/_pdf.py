@@ -1,0 +1,97 @@
+"""The certificate as a one-page PDF (reportlab, imported only when one is drawn).
+
+Names are drawn in DejaVu Sans (Latin, Greek, Cyrillic…), the font matplotlib ships, found
+without importing matplotlib; without it, the standard Helvetica (Latin-1 only) is used."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from models.progress_tables import Certificate
+
+FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+
+
+def sessions_label(first: int, last: int) -> str:
+    return f"session {first}" if first == last else f"sessions {first}-{last}"
+
+
+def certificate_pdf(certificate: Certificate, verify_hint: str) -> bytes:
+    """A landscape A4 certificate. `invariant` output: the same certificate gives the same
+    bytes every time it is asked for."""
+    from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
+    from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
+    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
+    regular, bold, clean = _fonts()
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    pdf = Canvas(buffer, pagesize=(width, height), invariant=1)
+    pdf.setTitle(f"Certificate of completion - {clean(certificate.name)}")
+    pdf.setAuthor("studybot")
+    pdf.setStrokeColor(HexColor("#1f4e79"))
+    pdf.setLineWidth(4)
+    pdf.rect(30, 30, width - 60, height - 60)
+    middle = width / 2
+    pdf.setFillColor(HexColor("#1f4e79"))
+    pdf.setFont(bold, 34)
+    pdf.drawCentredString(middle, height - 130, "Certificate of completion")
+    pdf.setFillColor(HexColor("#000000"))
+    pdf.setFont(regular, 16)
+    pdf.drawCentredString(middle, height - 185, "This certifies that")
+    pdf.setFont(bold, 30)
+    pdf.drawCentredString(middle, height - 235, clean(certificate.name))
+    pdf.setFont(regular, 16)
+    covered = sessions_label(certificate.first_session, certificate.last_session)
+    lines = [
+        f"completed {certificate.share:.0%} of the required work of",
+        f"{clean(certificate.cohort_name)}, a Dive into Deep Learning (d2l.ai) study group,",
+        f"{covered}.",
+    ]
+    for i, line in enumerate(lines):
+        pdf.drawCentredString(middle, height - 285 - 24 * i, line)
+    pdf.setFont(regular, 13)
+    issued = certificate.issued_at
+    pdf.drawString(70, 95, f"Issued on {issued.day} {issued:%B %Y} (UTC)")
+    pdf.drawString(70, 75, f"Verification code: {certificate.code}")
+    pdf.setFont(regular, 11)
+    pdf.drawRightString(width - 70, 75, verify_hint)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _fonts() -> tuple[str, str, Callable[[str], str]]:
+    """Names of a regular and a bold font, and what text must go through to be drawable."""
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+
+    folder = _dejavu_folder()
+    if folder is None:
+        return "Helvetica", "Helvetica-Bold", _latin1
+    names = {}
+    for style, file in FONT_FILES.items():
+        name = f"StudybotDejaVu-{style}"
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+        names[style] = name
+    return names["regular"], names["bold"], _same
+
+
+def _dejavu_folder() -> Path | None:
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+    return folder if all((folder / f).is_file() for f in FONT_FILES.values()) else None
+
+
+def _latin1(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def _same(text: str) -> str:
+    return text
