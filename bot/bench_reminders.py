@@ -15,15 +15,12 @@ import json
 import resource
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.app import App
-from bot.delivery import Dispatcher
-from bot.scheduler import DeliveryScheduler
-from bot.settings import CohortDefaults, Settings
-from handlers.types import Reply
-from models.cohorts import bind, create_cohort
-from models.outbox import Planned, enqueue
-from models.tables import OutboxMessage
+if TYPE_CHECKING:  # the CLI imports this module for every command: load the bot lazily
+    from bot.app import App
+    from handlers.types import Reply
+    from models.tables import OutboxMessage
 
 LEAD_SECONDS = 12
 
@@ -64,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _bench(url: str, total: int, cohorts: int, window: float) -> dict[str, object]:
+    from bot.app import App
+    from bot.delivery import Dispatcher
+    from bot.scheduler import DeliveryScheduler
+    from bot.settings import CohortDefaults, Settings
+
     settings = Settings(
         _env_file=None,
         database_url=url,
@@ -100,6 +102,9 @@ async def _bench(url: str, total: int, cohorts: int, window: float) -> dict[str,
 
 
 async def _seed(app: App, total: int, cohorts: int, start: dt.datetime, window: float) -> None:
+    from models.cohorts import bind, create_cohort
+    from models.outbox import Planned, enqueue
+
     now = dt.datetime.now(dt.UTC)
     async with app.services.sessions() as db, db.begin():
         planned: list[Planned] = []
