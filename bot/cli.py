@@ -8,16 +8,13 @@ import contextlib
 import datetime as dt
 import getpass
 import importlib
-import inspect
 import logging
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
-
-Registrar = Callable[..., None]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,11 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmarks that print JSON numbers")
     benches = bench.add_subparsers(dest="bench", metavar="BENCHMARK", required=True)
-    for registrar in _tool_registrars():
-        if len(inspect.signature(registrar).parameters) == 1:
-            registrar(commands)
-        else:
-            registrar(commands, benches)
+    _register_tools(commands, benches)
     return parser
 
 
@@ -88,29 +81,27 @@ PROCESS_NEEDS = {
 }
 
 
-# Each part of the project contributes its own command group through `register`.
-TOOL_MODULES = (
-    "bot.bench_reminders",
-    "bot.sandbox.cli",
-    "bot.platforms.slack_app.bench",
-    "bot.platforms.discord_bot.bench",
-    "quizzes.exercises.cli",
-    "quizzes.questions.cli",
-)
+def _register_tools(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    benches: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The command groups each part of the project contributes (cheap imports only)."""
+    from bot import bench_reminders
+    from bot.platforms.discord_bot import bench as discord_bench
+    from bot.platforms.slack_app import bench as slack_bench
+    from bot.sandbox import cli as sandbox_cli
+    from quizzes.exercises import cli as grade_cli
+    from quizzes.questions import cli as quiz_cli
 
-
-def _tool_registrars() -> list[Registrar]:
-    """The `register(commands, benches)` of each part that is installed."""
-    registrars: list[Registrar] = []
-    for name in TOOL_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-            continue
-        registrars.append(module.register)
-    return registrars
+    for register in (
+        bench_reminders.register,
+        sandbox_cli.register,
+        slack_bench.register,
+        discord_bench.register,
+    ):
+        register(commands, benches)
+    grade_cli.register(commands)
+    quiz_cli.register(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
