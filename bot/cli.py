@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import getpass
-import importlib
 import logging
 import subprocess
 import sys
@@ -146,46 +145,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     return serve(settings, only=None)
 
 
-# Each chat platform: its settings switch, module and class (loaded only when used).
-PLATFORMS = {
-    "slack": ("bot.platforms.slack_app", "SlackPlatform"),
-    "discord": ("bot.platforms.discord_bot", "DiscordPlatform"),
-}
-
-
 def serve(settings: Settings, only: str | None) -> int:
     """Run the configured chat platforms (or just `only`) with outbox delivery."""
     from bot.app import App
+    from bot.platforms.base import Platform
     from bot.runner import run_platforms
 
-    wanted = [
-        name
-        for name, enabled in (
-            ("slack", settings.slack_enabled),
-            ("discord", settings.discord_enabled),
-        )
-        if enabled and only in (None, name)
-    ]
-    if not wanted:
+    slack = settings.slack_enabled and only in (None, "slack")
+    discord = settings.discord_enabled and only in (None, "discord")
+    if not (slack or discord):
         print(
             f"studybot: {only or 'run'} needs {PROCESS_NEEDS.get(only or '', 'credentials')}",
             file=sys.stderr,
         )
         return 2
-    classes = []
-    for name in wanted:
-        module_name, class_name = PLATFORMS[name]
-        try:
-            classes.append(getattr(importlib.import_module(module_name), class_name))
-        except ModuleNotFoundError:
-            print(f"studybot: the {name} adapter is not part of this build yet.", file=sys.stderr)
-            return 2
 
     async def main() -> None:
         app = await App.create(settings)
+        platforms: list[Platform] = []
+        if slack:
+            from bot.platforms.slack_app import SlackPlatform
+
+            platforms.append(SlackPlatform(app, settings))
+        if discord:
+            from bot.platforms.discord_bot import DiscordPlatform
+
+            platforms.append(DiscordPlatform(app, settings))
         try:
             with embedded_workers(settings):
-                await run_platforms(app, [cls(app, settings) for cls in classes])
+                await run_platforms(app, platforms)
         finally:
             await app.close()
 
