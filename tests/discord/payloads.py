@@ -222,23 +222,24 @@ def _interaction_base(token: str, author: User, channel_id: str) -> dict[str, An
 def slash(
     token: str,
     author: User,
-    options: dict[str, str],
+    subcommand: str,
+    options: dict[str, str | int],
     *,
     attachments: dict[str, Any] | None = None,
     autocomplete: str | None = None,
     channel_id: str = CHANNEL_ID,
 ) -> ApplicationCommandInteraction:
-    """`/d2l` with string options (and attachment options resolved by id)."""
-    opts: list[Any] = [
-        {
-            "name": name,
-            "type": 3,
-            "value": value,
-            **({"focused": True} if name == autocomplete else {}),
-        }
-        for name, value in options.items()
-    ]
-    data: dict[str, Any] = {"id": snowflake(), "name": "d2l", "type": 1, "options": opts}
+    """`/d2l SUBCOMMAND` with string and integer options (and attachment options resolved by
+    id); `autocomplete` names the option being typed (its value is sent as typed, a string)."""
+    opts: list[Any] = []
+    for name, value in options.items():
+        if name == autocomplete:
+            kind = 4 if isinstance(value, int) else 3
+            opts.append({"name": name, "type": kind, "value": str(value), "focused": True})
+        else:
+            opts.append({"name": name, "type": 4 if isinstance(value, int) else 3, "value": value})
+    sub: dict[str, Any] = {"name": subcommand, "type": 1, "options": opts}
+    data: dict[str, Any] = {"id": snowflake(), "name": "d2l", "type": 1, "options": [sub]}
     if attachments:
         opts += [{"name": name, "type": 11, "value": a["id"]} for name, a in attachments.items()]
         data["resolved"] = {"attachments": {a["id"]: a for a in attachments.values()}}
@@ -248,6 +249,28 @@ def slash(
         "data": data,
     }
     return payload
+
+
+def run(
+    token: str,
+    author: User,
+    text: str,
+    *,
+    attachments: dict[str, Any] | None = None,
+    autocomplete: bool = False,
+    channel_id: str = CHANNEL_ID,
+    code: str | None = None,
+) -> ApplicationCommandInteraction:
+    """`/d2l run text: TEXT`: any command text, as after `!d2l`."""
+    return slash(
+        token,
+        author,
+        "run",
+        {"text": text, **({"code": code} if code is not None else {})},
+        attachments=attachments,
+        autocomplete="text" if autocomplete else None,
+        channel_id=channel_id,
+    )
 
 
 def button_click(

@@ -44,7 +44,7 @@ async def test_every_command_answers_in_both_forms(
             await fake.dispatch("MESSAGE_CREATE", message)
         else:
             token = f"token-{p.snowflake()}"
-            interaction = p.slash(token, author, {"command": command}, channel_id=channel)
+            interaction = p.run(token, author, command, channel_id=channel)
             await fake.dispatch("INTERACTION_CREATE", interaction)
 
     def answered() -> set[str]:

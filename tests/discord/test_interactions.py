@@ -1,4 +1,5 @@
-"""The `/d2l` command, its autocomplete, and buttons, answered within Discord's 3 seconds."""
+"""`/d2l run` (any command text), its autocomplete, and buttons, answered within Discord's
+3 seconds. The typed subcommands are in test_subcommands."""
 
 from __future__ import annotations
 
@@ -26,11 +27,10 @@ async def deferring(app: App, fake: FakeDiscord, sqlite_url: str) -> AsyncIterat
     await bot.stop()
 
 
-async def slash(fake: FakeDiscord, command: str, **options: str) -> str:
+async def slash(fake: FakeDiscord, command: str, code: str | None = None) -> str:
+    """`/d2l run text: COMMAND`."""
     token = f"token-{p.snowflake()}"
-    await fake.dispatch(
-        "INTERACTION_CREATE", p.slash(token, ALICE, {"command": command, **options})
-    )
+    await fake.dispatch("INTERACTION_CREATE", p.run(token, ALICE, command, code=code))
     return token
 
 
@@ -84,7 +84,7 @@ async def test_the_code_option_and_an_attachment_reach_the_handler_as_code(
     await slash(fake, "echo one", code="x = 1")
     file = fake.add_file("two.py", b"y = 2\n")
     token = f"token-{p.snowflake()}"
-    payload = p.slash(token, ALICE, {"command": "echo two"}, attachments={"attachment": file})
+    payload = p.run(token, ALICE, "echo two", attachments={"attachment": file})
     await fake.dispatch("INTERACTION_CREATE", payload)
     first, second = await fake.wait_sent(2)
     assert {first.content, second.content} == {
@@ -97,10 +97,10 @@ async def test_autocomplete_offers_commands_then_their_arguments(
     platform: DiscordPlatform, fake: FakeDiscord
 ) -> None:
     token = f"token-{p.snowflake()}"
-    typed = p.slash(token, ALICE, {"command": "sch"}, autocomplete="command")
+    typed = p.run(token, ALICE, "sch", autocomplete=True)
     await fake.dispatch("INTERACTION_CREATE", typed)
     token = f"token-{p.snowflake()}"
-    typed = p.slash(token, ALICE, {"command": "session 1"}, autocomplete="command")
+    typed = p.run(token, ALICE, "session 1", autocomplete=True)
     await fake.dispatch("INTERACTION_CREATE", typed)
     commands, sessions = await fake.wait_sent(2)
     assert commands.kind == "autocomplete"
@@ -136,7 +136,7 @@ async def test_an_attachment_that_is_not_code_is_refused_with_what_to_attach(
 ) -> None:
     file = fake.add_file("photo.png", b"\x89PNG")
     token = f"token-{p.snowflake()}"
-    payload = p.slash(token, ALICE, {"command": "echo x"}, attachments={"attachment": file})
+    payload = p.run(token, ALICE, "echo x", attachments={"attachment": file})
     await fake.dispatch("INTERACTION_CREATE", payload)
     (sent,) = await fake.wait_sent(1)
     assert sent.ephemeral and "`photo.png` is not code" in sent.content

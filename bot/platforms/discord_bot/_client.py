@@ -23,8 +23,9 @@ from bot.platforms.discord_bot._code import (
     with_code,
     with_files,
 )
+from bot.platforms.discord_bot._commands import d2l_group
 from bot.platforms.discord_bot._complete import suggestions
-from bot.platforms.discord_bot._interactions import ACK_AFTER, answer, slash_command
+from bot.platforms.discord_bot._interactions import ACK_AFTER, answer
 from bot.platforms.discord_bot._render import render
 from handlers.parsing import parse_message, strip_prefix
 from handlers.router import error_reply
@@ -80,7 +81,7 @@ class StudyClient(discord.Client):
         self.sync_commands = sync_commands
         self.reidentify_delay = reidentify_delay
         self.tree: app_commands.CommandTree[StudyClient] = app_commands.CommandTree(self)
-        self.tree.add_command(slash_command(self))
+        self.tree.add_command(d2l_group(self))
         self.draining = False
         self._in_flight = 0
         self._idle = asyncio.Event()

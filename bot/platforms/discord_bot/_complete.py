@@ -1,5 +1,6 @@
-"""Autocomplete for the `/d2l command:` option: command names, then their arguments
-(exercise names, quiz topics, session numbers) from the catalog and the curriculum."""
+"""Autocomplete for `/d2l run text:` (command names, then their arguments: exercise names,
+quiz topics, session numbers) and for the typed options of the other `/d2l` subcommands
+(`exercise name:`, `quiz topic:`, `session number:` …), from the catalog and the curriculum."""
 
 from __future__ import annotations
 
@@ -69,3 +70,52 @@ def _limit(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         if len(out) == MAX_CHOICES:
             break
     return out
+
+
+# Typed options of the `/d2l` subcommands -------------------------------------------------
+
+
+def exercise_choices(app: App, typed: str) -> list[tuple[str, str]]:
+    """Exercise names for `exercise name:` and `submit exercise:`."""
+    return _matching(sorted(app.services.catalog.exercises.items()), typed)
+
+
+def topic_choices(app: App, typed: str) -> list[tuple[str, str]]:
+    """Quiz topics for `quiz topic:`."""
+    return _matching(sorted(app.services.catalog.quiz_topics.items()), typed)
+
+
+def command_choices(app: App, typed: str) -> list[tuple[str, str]]:
+    """Command names (members' first) for `help command:`."""
+    names = sorted(app.router.commands.items(), key=lambda i: (i[1].organizer_only, i[0]))
+    return _matching([(name, c.summary) for name, c in names], typed)
+
+
+def session_choices(app: App, typed: str) -> list[tuple[str, int]]:
+    """Session numbers for `session number:` and `rsvp session:`: a typed number matches
+    numbers starting with it, a word matches titles."""
+    wanted = " ".join(typed.lower().split())
+    sessions = app.services.curriculum.sessions
+    if wanted.isdigit():
+        pairs = _limit(
+            (f"{s.number} — {s.title}", str(s.number))
+            for s in sessions
+            if str(s.number).startswith(wanted)
+        )
+    else:
+        pairs = _matching([(str(s.number), s.title) for s in sessions], wanted)
+    return [(label, int(value)) for label, value in pairs]
+
+
+def _matching(values: Iterable[tuple[str, str]], typed: str) -> list[tuple[str, str]]:
+    """(value, description) pairs whose value starts with `typed`, then those whose value or
+    description contains it; as ("value — description", value)."""
+    wanted = " ".join(typed.lower().split())
+    items = list(values)
+    first = [(v, d) for v, d in items if v.lower().startswith(wanted)]
+    then = [
+        (v, d)
+        for v, d in items
+        if (v, d) not in first and (wanted in v.lower() or wanted in d.lower())
+    ]
+    return _limit((f"{v} — {d}" if d else v, v) for v, d in first + then)

@@ -1,4 +1,4 @@
-"""Answering interactions (the `/d2l` command and button clicks) within Discord's 3 seconds.
+"""Answering interactions (the `/d2l` subcommands and button clicks) within Discord's 3 seconds.
 
 A reply that is ready within `ack_after` seconds is sent as the interaction's response, with
 its own visibility. A slower one is deferred ("thinking…") and sent as a followup; if that
@@ -14,7 +14,6 @@ from collections.abc import Awaitable
 from typing import Any
 
 import discord
-from discord import app_commands
 
 from bot.platforms.discord_bot._render import render
 from handlers.types import Reply
@@ -48,35 +47,3 @@ async def answer(
         if index == 0 and ephemeral and not private:
             await interaction.delete_original_response()
         await interaction.followup.send(**message.kwargs(), ephemeral=ephemeral, wait=True)
-
-
-def slash_command(client: Any) -> app_commands.Command[Any, Any, None]:
-    """The `/d2l` command: the whole grammar in `command`, code inline or attached.
-
-    `client` is the StudyClient (typed loosely to keep the modules free of import cycles).
-    """
-
-    @app_commands.command(name="d2l", description="Talk to the study-group bot (try: help)")
-    @app_commands.describe(
-        command="What to do, as after !d2l: next, schedule, quiz TOPIC, submit NAME, help …",
-        code="Code for `submit` (one line; attach a .py or .ipynb file for more)",
-        attachment="A .py or .ipynb file with your code, for `submit`",
-    )
-    async def d2l(
-        interaction: discord.Interaction[Any],
-        command: str,
-        code: str | None = None,
-        attachment: discord.Attachment | None = None,
-    ) -> None:
-        await client.run_slash(interaction, command, code, attachment)
-
-    @d2l.autocomplete("command")
-    async def complete(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=label, value=value)
-            for label, value in client.suggestions(current)
-        ]
-
-    return d2l

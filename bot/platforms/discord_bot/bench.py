@@ -16,16 +16,13 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from bot.app import App
-from bot.platforms.base import Platform
-from bot.platforms.discord_bot._bench_fake import BenchDiscord
-from bot.platforms.discord_bot._platform import DiscordPlatform
-from bot.settings import Settings
-from handlers.types import Invocation, Reply
+if TYPE_CHECKING:  # the CLI imports this module for every command: load the bot lazily
+    from bot.platforms.base import Platform
+    from handlers.types import Invocation, Reply
 
 COMMANDS = ("!d2l next", "!d2l schedule", "!d2l session 3", "!d2l next")
 MEMBERS = 20
@@ -53,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _bench(database_url: str, messages: int, concurrency: int) -> dict[str, Any]:
+    from bot.app import App
+    from bot.platforms.discord_bot._bench_fake import BenchDiscord
+    from bot.platforms.discord_bot._platform import DiscordPlatform
+    from bot.settings import Settings
+
     fake = BenchDiscord()
     await fake.start()
     settings = Settings(
