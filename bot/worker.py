@@ -48,14 +48,19 @@ class GradingWorker:
             loop.add_signal_handler(sig, self._stop.set)
         executor, owned = await self._open_executor()
         try:
-            while not self._stop.is_set():
-                if not await self.grade_one(executor):
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop.wait(), POLL_SECONDS)
+            # As many jobs at once as the machine has cores (the evaluator's own bound).
+            lanes = max(1, os.cpu_count() or 1)
+            await asyncio.gather(*(self._lane(executor) for _ in range(lanes)))
         finally:
             if owned:
                 await executor.close()
             await self.engine.dispose()
+
+    async def _lane(self, executor: Any) -> None:
+        while not self._stop.is_set():
+            if not await self.grade_one(executor):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), POLL_SECONDS)
 
     def stop(self) -> None:
         self._stop.set()
