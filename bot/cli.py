@@ -75,8 +75,6 @@ PROCESS_NEEDS = {
     "SLACK_CLIENT_SECRET for the OAuth install flow); it serves /slack/events on $PORT. "
     "For Socket Mode set SLACK_APP_TOKEN instead of the signing secret.",
     "discord": "Discord: set DISCORD_TOKEN (a bot token with the message-content intent).",
-    "worker": "grading workers: set STUDYBOT_DATABASE_URL to PostgreSQL so workers on other "
-    "machines can take jobs; with SQLite, grading runs inside `studybot run`.",
 }
 
 

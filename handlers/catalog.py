@@ -25,15 +25,10 @@ class WorkCatalog:
 
 def default_catalog() -> WorkCatalog:
     """Every shipped exercise and quiz topic (loaded without importing torch)."""
+    from quizzes.exercises.catalog import list_exercises
     from quizzes.questions import list_topics, load_bank
 
-    topics = {topic.id: topic.title for topic in list_topics(load_bank())}
-    return WorkCatalog(exercises=_exercise_titles(), quiz_topics=topics)
-
-
-def _exercise_titles() -> dict[str, str]:
-    try:
-        from quizzes.exercises.catalog import list_exercises
-    except ImportError:
-        return {}
-    return {exercise.id: exercise.title for exercise in list_exercises()}
+    return WorkCatalog(
+        exercises={exercise.id: exercise.title for exercise in list_exercises()},
+        quiz_topics={topic.id: topic.title for topic in list_topics(load_bank())},
+    )

@@ -49,35 +49,44 @@ async def plan_cohort(
 def _channel_messages(
     cohort: Cohort, session: Session, bindings: list[PlatformBinding]
 ) -> list[Planned]:
+    """The announcement and the reminders of one session, for every bound channel."""
+
+    def to_channel(
+        binding: PlatformBinding, key: str, kind: str, due_at: dt.datetime, group: str | None
+    ) -> Planned:
+        payload: dict[str, object] = {"session_id": session.id}
+        if group is not None:
+            payload["group"] = group
+        return Planned(
+            key=key,
+            kind=kind,
+            platform=binding.platform,
+            workspace_id=binding.workspace_id,
+            target=binding.channel_id,
+            payload=payload,
+            due_at=due_at,
+            expires_at=session.starts_at,
+            cohort_id=cohort.id,
+        )
+
     messages: list[Planned] = []
     for binding in bindings:
-        where = {
-            "platform": binding.platform,
-            "workspace_id": binding.workspace_id,
-            "target": binding.channel_id,
-            "cohort_id": cohort.id,
-            "expires_at": session.starts_at,
-        }
-        group = f"session:{session.id}:{binding.id}"
+        announce_at = session.starts_at - dt.timedelta(days=cohort.announce_days_before)
         messages.append(
-            Planned(
-                key=f"announce:{session.id}:{binding.id}",
-                kind="announcement",
-                payload={"session_id": session.id},
-                due_at=session.starts_at - dt.timedelta(days=cohort.announce_days_before),
-                **where,  # type: ignore[arg-type]
+            to_channel(
+                binding, f"announce:{session.id}:{binding.id}", "announcement", announce_at, None
             )
         )
-        for offset in sorted(set(cohort.reminder_offsets)):
-            messages.append(
-                Planned(
-                    key=f"reminder:{session.id}:{offset}:{binding.id}",
-                    kind="reminder",
-                    payload={"session_id": session.id, "group": group},
-                    due_at=session.starts_at - dt.timedelta(minutes=offset),
-                    **where,  # type: ignore[arg-type]
-                )
+        messages += [
+            to_channel(
+                binding,
+                f"reminder:{session.id}:{offset}:{binding.id}",
+                "reminder",
+                session.starts_at - dt.timedelta(minutes=offset),
+                f"session:{session.id}:{binding.id}",
             )
+            for offset in sorted(set(cohort.reminder_offsets))
+        ]
     return messages
 
 

@@ -8,7 +8,7 @@ local time; see `handlers.text.when`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -67,4 +67,3 @@ class Reply:
     # The cohort's IANA zone: used to spell times out where a platform can't localise them.
     timezone: str = "UTC"
     is_error: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
