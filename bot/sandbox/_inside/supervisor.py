@@ -130,7 +130,28 @@ class Supervisor:
         report = {"exit_code": exit_code, "signal": sig, "kind": "memory" if memory else ""}
         self._end(job_id, report)
 
+    def _drain_notes(self, job_id: int) -> None:
+        """Read what C wrote before it exited, which select may not have reported yet: the
+        exit and the notes can be ready in the same round, and "memory" must not be missed."""
+        run = self.running[job_id]
+        if run.notes_fd is None and run.channel_open:
+            ready, _, _ = select.select([run.spare.channel], [], [], 0)
+            if ready:
+                self._on_channel(job_id)
+        if run.notes_fd is None:
+            return
+        os.set_blocking(run.notes_fd, False)  # a child of C may still hold the pipe open
+        while run.notes_fd is not None and len(run.notes) <= 1024:
+            try:
+                chunk = os.read(run.notes_fd, 256)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            run.notes += chunk
+
     def _on_exit(self, job_id: int) -> None:
+        self._drain_notes(job_id)
         _, status = os.waitpid(self.running[job_id].spare.job_pid, 0)
         if os.WIFSIGNALED(status):
             self._finish(job_id, None, os.WTERMSIG(status))
