@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SystemClock
+from bot.grading_queue import GradingQueue
 from bot.settings import Settings
 from handlers import build_router
 from handlers.catalog import WorkCatalog, default_catalog
@@ -29,6 +30,7 @@ class App:
     services: Services
     router: Router
     engine: AsyncEngine
+    grading: GradingQueue
 
     @classmethod
     async def create(
@@ -43,14 +45,18 @@ class App:
         if migrate:
             await upgrade_async(settings.database_url)
         engine = create_engine(settings.database_url)
+        grading = GradingQueue(settings.database_url)
+        if not grading.postgres:
+            await grading.open()  # the in-process queue; on PostgreSQL workers open theirs
         services = Services(
             settings=settings,
             sessions=create_sessionmaker(engine),
             clock=clock or SystemClock(),
             curriculum=default_curriculum(),
+            grading=grading,
             catalog=catalog if catalog is not None else default_catalog(),
         )
-        app = cls(services=services, router=build_router(), engine=engine)
+        app = cls(services=services, router=build_router(), engine=engine, grading=grading)
         await app.ensure_default_cohort()
         return app
 
@@ -85,4 +91,6 @@ class App:
         return await self.router.handle(self.services, invocation)
 
     async def close(self) -> None:
+        if not self.grading.postgres:
+            await self.grading.close()
         await self.engine.dispose()

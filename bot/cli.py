@@ -10,10 +10,14 @@ import getpass
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,7 +174,7 @@ def serve(settings: Settings, only: str | None) -> int:
 
             platforms.append(DiscordPlatform(app, settings))
         try:
-            with embedded_workers(settings):
+            async with embedded_grading(app):
                 await run_platforms(app, platforms)
         finally:
             await app.close()
@@ -205,7 +209,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     async def session() -> int:
         app = await App.create(settings, clock=clock)
         try:
-            with embedded_workers(settings):
+            async with embedded_grading(app):
                 return await ConsoleAdapter(app, user=user, out_dir=out_dir).run()
         finally:
             await app.close()
@@ -237,27 +241,59 @@ def cmd_schedule_ics(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.grading_queue import is_postgres
     from bot.worker import GradingWorker
     from models.migrate import upgrade_async
 
+    settings: Settings = args.settings
+    if not is_postgres(settings.database_url):
+        print(
+            "studybot: worker needs PostgreSQL (STUDYBOT_DATABASE_URL=postgresql+asyncpg://...); "
+            "with SQLite the bot grades in its own process",
+            file=sys.stderr,
+        )
+        return 2
+
     async def main() -> None:
-        await upgrade_async(args.settings.database_url)
-        await GradingWorker(args.settings).run()
+        await upgrade_async(settings.database_url)
+        await GradingWorker(settings).run()
 
     asyncio.run(main())
     return 0
 
 
-@contextlib.contextmanager
-def embedded_workers(settings: Settings) -> Iterator[None]:
-    """Run `settings.workers` grading workers as child processes for as long as we run.
+@contextlib.asynccontextmanager
+async def embedded_grading(app: App) -> AsyncIterator[None]:
+    """Grade for as long as the bot runs, unless `settings.workers` is 0.
 
-    They are processes of their own so that torch and submitted code never come near the
-    chat process.
+    SQLite: a grading worker in this process, on the in-process queue. PostgreSQL:
+    `settings.workers` `studybot worker` child processes (more can run elsewhere).
     """
+    from bot.worker import GradingWorker
+
+    settings = app.services.settings
+    if settings.workers == 0:
+        yield
+        return
+    if app.grading.postgres:
+        with _worker_processes(settings.workers):
+            yield
+        return
+    worker = GradingWorker(settings, queue=app.grading, clock=app.services.clock)
+    task = asyncio.create_task(worker.run(handle_signals=False), name="grading")
+    try:
+        yield
+    finally:
+        task.cancel()  # procrastinate finishes the job in hand first
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.contextmanager
+def _worker_processes(count: int) -> Iterator[None]:
     children = [
         subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], stdin=subprocess.DEVNULL)
-        for _ in range(settings.workers)
+        for _ in range(count)
     ]
     try:
         yield
@@ -266,7 +302,7 @@ def embedded_workers(settings: Settings) -> Iterator[None]:
             child.terminate()
         for child in children:
             try:
-                child.wait(timeout=15)
+                child.wait(timeout=60)  # a job in hand is finished first
             except subprocess.TimeoutExpired:
                 child.kill()
 

@@ -7,11 +7,20 @@ the chat platforms' credentials, which keep their conventional names (`SLACK_BOT
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -76,6 +85,29 @@ class SandboxSettings(BaseModel):
         ).replace(**overrides)
 
 
+def _cores() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class GradingSettings(BaseModel):
+    """How grading workers take jobs (procrastinate's worker options)."""
+
+    # Jobs one worker grades at once; the evaluator runs one job per core at best.
+    concurrency: int = Field(default_factory=_cores, ge=1, le=64)
+    # A worker reports it is alive this often; one silent for `stalled_seconds` is taken
+    # for dead and its jobs are graded again by another worker.
+    heartbeat_seconds: float = Field(10.0, gt=0, le=300)
+    stalled_seconds: float = Field(30.0, gt=0, le=3600)
+    # Fallback poll for new jobs (PostgreSQL also wakes workers with LISTEN/NOTIFY).
+    poll_seconds: float = Field(2.0, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _stalled_after_heartbeats(self) -> GradingSettings:
+        if self.stalled_seconds <= 2 * self.heartbeat_seconds:
+            raise ValueError("stalled_seconds must be more than twice heartbeat_seconds")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -89,9 +121,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///studybot.db"
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     output_dir: Path = Path("studybot-out")
-    # Grading workers `studybot run`/`console` start as child processes; 0 when separate
-    # `studybot worker` processes (other machines) do the grading.
+    # Grading: on SQLite the bot grades in its own process (0 turns that off); on PostgreSQL
+    # `studybot run`/`console` start this many `studybot worker` child processes, and 0
+    # leaves grading to separate `studybot worker` processes (other machines).
     workers: int = Field(1, ge=0, le=16)
+    grading: GradingSettings = Field(default_factory=GradingSettings)
     cohort: CohortDefaults = Field(default_factory=CohortDefaults)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
 

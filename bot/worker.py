@@ -1,14 +1,18 @@
-"""The grading worker: claims queued submissions, grades them in the sandbox, stores the
-result and queues the reply in the outbox. The only process that imports torch.
+"""The grading worker: runs procrastinate's worker on the grading queue; each job grades one
+submission in the sandbox, stores the result and queues the reply in the outbox.
 
-Any number of workers may run against one database: claims are atomic and a worker that
-dies mid-job loses its claim after a while, so the job is graded again (once).
+Any number of workers, on any machine, may share one PostgreSQL database. A worker killed
+mid-job stops sending heartbeats; another worker's rescue loop sees the stalled job and
+retries it, and the retried job takes its submission back (same job id) and grades it.
+The submission's claim and the outbox's unique key make the member get one result.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import importlib
 import logging
 import os
 import signal
@@ -16,108 +20,195 @@ import socket
 from typing import Any
 
 from bot.clock import Clock, SystemClock
+from bot.grading_queue import QUEUE, GradingQueue
 from bot.settings import Settings
 from handlers.grading_reply import result_reply
 from handlers.serialize import reply_to_json
 from models.db import create_engine, create_sessionmaker
 from models.outbox import Planned, enqueue
-from models.submissions import MAX_GRADING_ATTEMPTS, claim_next, finish
+from models.submissions import MAX_GRADING_ATTEMPTS, claim, finish, unfinished
 from models.tables import Submission
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5
+# Orphans (a submission whose job is gone: failed for good, or lost with an in-memory queue)
+# are looked for this often.
+RECONCILE_SECONDS = 60.0
+
+
+def _failure(exercise: str, message: str) -> dict[str, Any]:
+    return {
+        "exercise": exercise,
+        "status": "error",
+        "score": 0,
+        "max_score": 0,
+        "tests": [],
+        "message": message,
+    }
 
 
 class GradingWorker:
     def __init__(
-        self, settings: Settings, executor: Any = None, clock: Clock | None = None
+        self,
+        settings: Settings,
+        queue: GradingQueue | None = None,
+        executor: Any = None,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.queue = queue or GradingQueue(settings.database_url)
+        self._owns_queue = queue is None
         self.engine = create_engine(settings.database_url)
         self.sessions = create_sessionmaker(self.engine)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._executor = executor
-        self._stop = asyncio.Event()
+        self.graded = 0  # jobs this worker finished (for the load benchmark)
 
-    async def run(self) -> None:
-        """Grade until stopped (SIGTERM/SIGINT): the job in hand is finished first."""
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._stop.set)
+    # -- running ------------------------------------------------------------------------
+
+    async def run(self, *, wait: bool = True, handle_signals: bool = True) -> None:
+        """Grade until stopped (SIGTERM/SIGINT: jobs in hand are finished first), or with
+        `wait=False` until the queue is empty."""
+        grading = self.settings.grading
+        # torch takes a second or two to import: not on the event loop (it may be the bot's).
+        await asyncio.to_thread(importlib.import_module, "quizzes.exercises.grader")
         executor, owned = await self._open_executor()
+        self._executor = executor
+        if self._owns_queue:
+            await self.queue.open()
+        await self.queue.settle()
+        try:  # first, so that a restarted in-process queue gets its jobs back at once
+            await self.rescue()
+        except Exception:  # the database may be away: the rescue loop tries again
+            log.warning("could not look for stalled grading jobs", exc_info=True)
+        rescue = asyncio.create_task(self._rescue_loop(), name="rescue stalled jobs")
+        worker = asyncio.create_task(
+            self.queue.app.run_worker_async(
+                queues=[QUEUE],
+                name=self.name,
+                concurrency=grading.concurrency,
+                wait=wait,
+                install_signal_handlers=False,
+                additional_context={"grader": self},
+                update_heartbeat_interval=grading.heartbeat_seconds,
+                stalled_worker_timeout=grading.stalled_seconds,
+                fetch_job_polling_interval=grading.poll_seconds,
+                delete_jobs="successful",  # the submission row keeps the record
+                # no shutdown_graceful_timeout: a job in hand is always finished
+            ),
+            name="procrastinate worker",
+        )
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, worker.cancel)  # graceful: see Worker.run
         try:
-            # As many jobs at once as the machine has cores (the evaluator's own bound).
-            lanes = max(1, os.cpu_count() or 1)
-            await asyncio.gather(*(self._lane(executor) for _ in range(lanes)))
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
         finally:
+            rescue.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await rescue
+            if self._owns_queue:
+                await self.queue.close()
             if owned:
                 await executor.close()
             await self.engine.dispose()
 
-    async def _lane(self, executor: Any) -> None:
-        while not self._stop.is_set():
-            if not await self.grade_one(executor):
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), POLL_SECONDS)
-
-    def stop(self) -> None:
-        self._stop.set()
+    async def drain(self) -> None:
+        """Grade everything queued, then return (tests, benchmarks)."""
+        await self.run(wait=False, handle_signals=False)
 
     async def _open_executor(self) -> tuple[Any, bool]:
         if self._executor is not None:
             return self._executor, False
         from bot.sandbox import Evaluator
 
-        limits = self.settings.sandbox.to_limits()
-        evaluator = Evaluator(limits)
+        evaluator = Evaluator(self.settings.sandbox.to_limits())
         await evaluator.start()
         return evaluator, True
 
-    async def grade_one(self, executor: Any) -> bool:
-        """Grade the next queued submission, if any. Returns whether there was one."""
+    # -- recovery -----------------------------------------------------------------------
+
+    async def _rescue_loop(self) -> None:
+        grading = self.settings.grading
+        loop = asyncio.get_running_loop()
+        next_reconcile = loop.time() + RECONCILE_SECONDS
+        while True:
+            await asyncio.sleep(grading.heartbeat_seconds)
+            try:
+                reconcile = loop.time() >= next_reconcile
+                await self.rescue(reconcile=reconcile)
+                if reconcile:
+                    next_reconcile = loop.time() + RECONCILE_SECONDS
+            except Exception:  # the database may be away for a while: try again later
+                log.warning("could not look for stalled grading jobs", exc_info=True)
+
+    async def rescue(self, *, reconcile: bool = True) -> None:
+        """Retry jobs whose worker stopped sending heartbeats; defer submissions that have
+        no job at all."""
+        manager = self.queue.app.job_manager
+        stalled = await manager.get_stalled_jobs(
+            queue=QUEUE, seconds_since_heartbeat=self.settings.grading.stalled_seconds
+        )
+        for job in stalled:
+            log.warning("retrying grading job %s: its worker stopped", job.id)
+            await manager.retry_job(job)
+        if reconcile:
+            for submission_id in await self._orphans():
+                log.warning("submission %s had no grading job; queueing it", submission_id)
+                await self.queue.defer_now(submission_id)
+
+    async def _orphans(self) -> list[int]:
+        async with self.sessions() as db:
+            ids = await unfinished(db, self.clock.now())
+        if not ids:
+            return []
+        pending = await self.queue.app.job_manager.list_jobs_async(queue=QUEUE, status="todo")
+        doing = await self.queue.app.job_manager.list_jobs_async(queue=QUEUE, status="doing")
+        held = {job.task_kwargs.get("submission_id") for job in [*pending, *doing]}
+        return [i for i in ids if i not in held]
+
+    # -- one job ------------------------------------------------------------------------
+
+    async def grade(self, submission_id: int, *, job_id: int) -> None:
+        """Grade one submission for procrastinate job `job_id` (its task body)."""
         from quizzes.exercises.grader import grade  # torch: only in the worker
 
+        tag = f"job:{job_id}"
         async with self.sessions() as db, db.begin():
-            submission = await claim_next(db, self.name, self.clock.now())
+            submission = await claim(db, submission_id, tag, self.clock.now())
         if submission is None:
-            return False
+            return  # graded already, or another live job has it
         if submission.attempts > MAX_GRADING_ATTEMPTS:
-            result: dict[str, Any] = {
-                "exercise": submission.exercise_id,
-                "status": "error",
-                "score": 0,
-                "max_score": 0,
-                "tests": [],
-                "message": "Grading failed several times on our side; please submit again.",
-            }
+            result = _failure(
+                submission.exercise_id,
+                "Grading failed several times on our side; please submit again.",
+            )
         else:
             try:
                 graded = await grade(
-                    submission.exercise_id, submission.code, executor, seed=submission.seed
+                    submission.exercise_id, submission.code, self._executor, seed=submission.seed
                 )
                 result = graded.to_json()
             except Exception as exc:  # a bug of ours must not lose the submission
                 log.exception("grading submission %s failed", submission.id)
-                result = {
-                    "exercise": submission.exercise_id,
-                    "status": "error",
-                    "score": 0,
-                    "max_score": 0,
-                    "tests": [],
-                    "message": f"Grading failed on our side ({type(exc).__name__}); "
-                    "please submit again.",
-                }
-        await self._store(submission.id, result)
-        return True
+                result = _failure(
+                    submission.exercise_id,
+                    f"Grading failed on our side ({type(exc).__name__}); please submit again.",
+                )
+        await self._store(submission.id, tag, result)
+        self.graded += 1
 
-    async def _store(self, submission_id: int, result: dict[str, Any]) -> None:
+    async def _store(self, submission_id: int, tag: str, result: dict[str, Any]) -> None:
         now = self.clock.now()
         async with self.sessions() as db, db.begin():
-            submission = await db.get(Submission, submission_id)
+            submission = await db.get(Submission, submission_id, with_for_update=True)
             if submission is None or submission.status != "running":
-                return  # another worker finished it after our claim expired
+                return  # finished by the same job run elsewhere (a worker thought dead)
+            if submission.claimed_by != tag:
+                return  # our claim ran out and another job took it over
             finish(
                 submission,
                 status=str(result["status"]),
@@ -126,26 +217,19 @@ class GradingWorker:
                 result=result,
                 now=now,
             )
-            reply = result_reply(result, submission_id=submission.id, late=submission.late)
-            to = submission.reply_to
-            await enqueue(
-                db,
-                [
-                    Planned(
-                        key=f"result:{submission.id}",
-                        kind="grading_result",
-                        platform=str(to.get("platform", "console")),
-                        workspace_id=str(to.get("workspace_id", "")),
-                        target=str(to.get("user_id", "")),
-                        payload={
-                            "reply": reply_to_json(reply),
-                            "direct": True,
-                            "channel_id": to.get("channel_id"),
-                        },
-                        due_at=now,
-                        cohort_id=submission.cohort_id,
-                    )
-                ],
-                now,
-                reschedule=False,
-            )
+            await enqueue(db, [_result_message(submission, result, now)], now, reschedule=False)
+
+
+def _result_message(submission: Submission, result: dict[str, Any], now: dt.datetime) -> Planned:
+    reply = result_reply(result, submission_id=submission.id, late=submission.late)
+    to = submission.reply_to
+    return Planned(
+        key=f"result:{submission.id}",
+        kind="grading_result",
+        platform=str(to.get("platform", "console")),
+        workspace_id=str(to.get("workspace_id", "")),
+        target=str(to.get("user_id", "")),
+        payload={"reply": reply_to_json(reply), "direct": True, "channel_id": to.get("channel_id")},
+        due_at=now,
+        cohort_id=submission.cohort_id,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,6 +16,14 @@ from models.tables import Cohort, Enrollment, Member
 from quizzes.curriculum import Curriculum
 
 
+class GradingJobs(Protocol):
+    """The task queue grading jobs go to (bot.grading_queue.GradingQueue)."""
+
+    async def defer(self, db: AsyncSession, submission_id: int) -> None:
+        """Queue the grading of the submission `db`'s transaction is inserting."""
+        ...
+
+
 @dataclass(frozen=True)
 class Services:
     """Built once by the composition root (bot.app) and shared by every invocation."""
@@ -23,6 +32,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     curriculum: Curriculum
+    grading: GradingJobs
     catalog: WorkCatalog = field(default_factory=WorkCatalog)
 
 

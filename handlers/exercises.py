@@ -1,7 +1,7 @@
 """Code exercises in chat: `d2l exercises`, `d2l exercise NAME`, `d2l submit NAME` + code.
 
-Submitting only queues the work: a grading worker (another process, the only one that
-imports torch) runs it in the sandbox and the result comes back through the outbox.
+Submitting only queues the work (a grading job, bot.grading_queue): a grading worker runs it
+in the sandbox and the result comes back through the outbox.
 """
 
 from __future__ import annotations
@@ -205,6 +205,7 @@ async def submit(ctx: Context) -> Reply:
     )
     ctx.db.add(submission)
     await ctx.db.flush()
+    await ctx.services.grading.defer(ctx.db, submission.id)
     ahead = f" ({waiting} ahead of you)" if waiting else ""
     return Reply(
         text=f"Grading submission #{submission.id} for `{spec.id}`{ahead}… the result "

@@ -11,6 +11,11 @@ from alembic.config import Config
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave procrastinate's tables (migration 0004) out of comparisons with our models."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate"))
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -1,5 +1,6 @@
-"""Submissions as a job queue: the bot inserts them `queued`, a grading worker claims one
-at a time (atomically, like the outbox), grades it and stores the result."""
+"""Submissions and their grading state: the bot inserts them `queued` together with a
+grading job (bot.grading_queue); the job claims its submission atomically, grades it and
+stores the result. The claim, not the task engine, makes grading happen once."""
 
 from __future__ import annotations
 
@@ -40,26 +41,25 @@ async def queue_length(db: AsyncSession) -> int:
     return int(count or 0)
 
 
-async def claim_next(db: AsyncSession, worker: str, now: dt.datetime) -> Submission | None:
-    """Claim the oldest queued submission (or one whose worker died). Commit right after."""
-    stale = (Submission.status == "running") & (Submission.claim_until < now)
-    candidates = (
-        select(Submission.id)
-        .where((Submission.status == "queued") | stale)
-        .order_by(Submission.created_at, Submission.id)
-        .limit(1)
+async def claim(
+    db: AsyncSession, submission_id: int, job: str, now: dt.datetime
+) -> Submission | None:
+    """Take a submission for grading job `job`, or None if it is not this job's to grade.
+
+    A job may take a queued submission; the same job run again (its worker died and the job
+    was retried) takes it back at once; any job takes one whose claim has run out. A
+    finished submission is never taken again. Commit right after.
+    """
+    takeable = (Submission.status == "queued") | (
+        (Submission.status == "running")
+        & ((Submission.claimed_by == job) | (Submission.claim_until < now))
     )
-    if db.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
     claimed = await db.scalar(
         update(Submission)
-        .where(
-            Submission.id == candidates.scalar_subquery(),
-            (Submission.status == "queued") | stale,
-        )
+        .where(Submission.id == submission_id, takeable)
         .values(
             status="running",
-            claimed_by=worker,
+            claimed_by=job,
             claim_until=now + dt.timedelta(seconds=CLAIM_SECONDS),
             attempts=Submission.attempts + 1,
         )
@@ -69,6 +69,19 @@ async def claim_next(db: AsyncSession, worker: str, now: dt.datetime) -> Submiss
     if claimed is None:
         return None
     return await db.get(Submission, claimed, populate_existing=True)
+
+
+async def unfinished(db: AsyncSession, now: dt.datetime) -> list[int]:
+    """Submissions that no job holds: queued, or running on a claim that has run out."""
+    rows = await db.scalars(
+        select(Submission.id)
+        .where(
+            (Submission.status == "queued")
+            | ((Submission.status == "running") & (Submission.claim_until < now))
+        )
+        .order_by(Submission.id)
+    )
+    return list(rows)
 
 
 def finish(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
@@ -37,24 +38,40 @@ async def _admin_connection() -> asyncpg.Connection:
         pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: a SQLite file, or a fresh PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'studybot.db'}"
-        return
+@contextlib.asynccontextmanager
+async def fresh_postgres() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
     name = f"studybot_test_{uuid.uuid4().hex[:12]}"
     admin = await _admin_connection()
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-    admin = await _admin_connection()
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
     finally:
-        await admin.close()
+        admin = await _admin_connection()
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: a SQLite file, or a fresh PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'studybot.db'}"
+        return
+    async with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database (for what only PostgreSQL does: several processes)."""
+    async with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture

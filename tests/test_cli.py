@@ -9,7 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
+
+from bot.grading_queue import libpq_conninfo
 
 STUDYBOT = Path(sys.executable).with_name("studybot")
 
@@ -28,6 +31,25 @@ def studybot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
         timeout=120,
         check=False,
     )
+
+
+def registered_workers(url: str) -> int:
+    """procrastinate workers signed in (they sign off when they stop)."""
+    with psycopg.connect(libpq_conninfo(url)) as connection:
+        row = connection.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
+    return int(row[0]) if row else 0
+
+
+def wait_for_worker(url: str, *, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if registered_workers(url) > 0:
+                return True
+        except psycopg.Error:  # not migrated yet
+            pass
+        time.sleep(0.2)
+    return False
 
 
 def test_a_bad_setting_stops_the_bot_with_the_variable_named(tmp_path: Path) -> None:
@@ -55,19 +77,33 @@ def test_chat_processes_without_credentials_explain_what_they_need(
     assert "need" in result.stderr
 
 
-def test_the_worker_process_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    env = {**os.environ, "STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+def test_the_worker_needs_postgresql(tmp_path: Path) -> None:
+    result = studybot(tmp_path, "worker")
+    assert result.returncode == 2
+    assert "worker needs PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_the_worker_process_starts_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    env = {**os.environ, "STUDYBOT_DATABASE_URL": postgres_url}
     worker = subprocess.Popen(
-        [str(STUDYBOT), "worker"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+        [str(STUDYBOT), "worker"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "w.db").exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(1)  # let it reach its polling loop
-        assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+        started = wait_for_worker(postgres_url, within=60)
+        assert started, worker.stderr.read() if worker.stderr else ""
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=60) == 0
+        assert worker.stderr is not None
+        assert "Traceback" not in worker.stderr.read()
+        assert registered_workers(postgres_url) == 0  # it signed off from procrastinate
     finally:
         if worker.poll() is None:
             worker.kill()

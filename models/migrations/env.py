@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from models import tables  # noqa: F401  (registers the tables on Base.metadata)
 from models.base import Base
 from models.db import create_engine
+from models.migrate import include_name
 
 target_metadata = Base.metadata
 
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite can only ALTER through table copies
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -3,6 +3,7 @@ organizer-only commands, and its own failures — never with a stack trace."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -140,12 +141,7 @@ async def test_an_unreachable_database_gets_a_try_again_answer(app: App) -> None
     from models.db import create_engine, create_sessionmaker
 
     dead = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
-    broken = type(app.services)(
-        settings=app.services.settings,
-        sessions=create_sessionmaker(dead),
-        clock=app.services.clock,
-        curriculum=app.services.curriculum,
-    )
+    broken = dataclasses.replace(app.services, sessions=create_sessionmaker(dead))
     replies = await app.router.handle(broken, invocation("next"))
     await dead.dispose()
     assert "temporarily unavailable" in replies[0].text

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 
 import pytest
+from procrastinate import utils
+from procrastinate.testing import InMemoryConnector
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.clock import FakeClock
 from bot.delivery import Dispatcher
+from bot.grading_queue import QUEUE, GradingQueue
+from bot.sandbox import Evaluator
 from bot.worker import GradingWorker
 from handlers import exercises
-from models.submissions import claim_next
+from models.submissions import claim
 from models.tables import OutboxMessage, Submission
 from tests.conftest import Chat
 from tests.core.conftest import RecordingSender
@@ -36,8 +42,42 @@ def softmax(X):
 ```"""
 
 
-def worker(bot: App, executor: ForkServerExecutor) -> GradingWorker:
-    return GradingWorker(bot.services.settings, executor=executor, clock=bot.services.clock)
+def worker(
+    bot: App, executor: ForkServerExecutor, queue: GradingQueue | None = None
+) -> GradingWorker:
+    """A worker on the bot's queue: in-process on SQLite, its own connection on PostgreSQL."""
+    if queue is None and not bot.grading.postgres:
+        queue = bot.grading
+    return GradingWorker(
+        bot.services.settings, queue=queue, executor=executor, clock=bot.services.clock
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_queue(bot: App) -> AsyncIterator[GradingQueue]:
+    """The grading queue as a worker sees it."""
+    if not bot.grading.postgres:
+        await bot.grading.settle()
+        yield bot.grading
+        return
+    queue = GradingQueue(bot.services.settings.database_url)
+    await queue.open()
+    try:
+        yield queue
+    finally:
+        await queue.close()
+
+
+async def make_stale(queue: GradingQueue, worker_id: int) -> None:
+    """The worker's last heartbeat is an hour old, as if it had been killed back then."""
+    if isinstance(queue.app.connector, InMemoryConnector):
+        queue.app.connector.workers[worker_id] = utils.utcnow() - dt.timedelta(hours=1)
+        return
+    await queue.app.connector.execute_query_async(
+        "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' "
+        "WHERE id = %(id)s",
+        id=worker_id,
+    )
 
 
 async def count(bot: App, model: type) -> int:
@@ -55,9 +95,8 @@ async def test_a_correct_submission_is_graded_and_answered_by_direct_message(
     text = await talk.text(f"submit softmax {STABLE}", as_="ann")
     assert "Grading submission #1 for `softmax`" in text
     grader = worker(bot, executor)
-    assert await grader.grade_one(executor)
-    assert not await grader.grade_one(executor)  # nothing else queued
-    await grader.engine.dispose()
+    await grader.drain()
+    assert grader.graded == 1
     await dispatcher.run_once()
     results = [d for d in sender.sent if d.kind == "grading_result"]
     assert len(results) == 1
@@ -83,9 +122,7 @@ async def test_an_unstable_softmax_fails_the_huge_logits_test(
     sender: RecordingSender,
 ) -> None:
     await talk.text(f"submit softmax {NAIVE}", as_="bob")
-    grader = worker(bot, executor)
-    await grader.grade_one(executor)
-    await grader.engine.dispose()
+    await worker(bot, executor).drain()
     await dispatcher.run_once()
     reply = sender.sent[-1].reply
     assert reply.title is not None
@@ -153,9 +190,7 @@ async def test_late_work_is_recorded_as_late(
     await talk.text("admin assign softmax due 2027-01-05 12:00", as_="olga")
     clock.advance(dt.timedelta(days=2))
     await talk.text(f"submit softmax {STABLE}", as_="ann")
-    grader = worker(bot, executor)
-    await grader.grade_one(executor)
-    await grader.engine.dispose()
+    await worker(bot, executor).drain()
     await dispatcher.run_once()
     assert "recorded as late" in sender.sent[-1].reply.text
     async with bot.services.sessions() as db:
@@ -171,14 +206,23 @@ async def test_a_job_whose_worker_died_is_graded_again_and_answered_once(
     sender: RecordingSender,
 ) -> None:
     await talk.text(f"submit softmax {STABLE}", as_="ann")
-    async with bot.services.sessions() as db, db.begin():
-        lost = await claim_next(db, "worker-that-dies", clock.now())
-    assert lost is not None
-    grader = worker(bot, executor)
-    assert not await grader.grade_one(executor)  # still claimed by the dead worker
-    clock.advance(dt.timedelta(minutes=6))  # its claim runs out
-    assert await grader.grade_one(executor)
-    await grader.engine.dispose()
+    async with open_queue(bot) as queue:
+        manager = queue.app.job_manager
+        dying = await manager.register_worker()
+        job = await manager.fetch_job(queues=[QUEUE], worker_id=dying)
+        assert job is not None and job.id is not None
+        async with bot.services.sessions() as db, db.begin():  # it starts grading...
+            submission_id = job.task_kwargs["submission_id"]
+            assert isinstance(submission_id, int)
+            assert await claim(db, submission_id, f"job:{job.id}", clock.now())
+        grader = worker(bot, executor, queue)
+        await grader.drain()
+        assert grader.graded == 0  # ...and its worker still looks alive: nobody interferes
+        await make_stale(queue, dying)  # ...then it dies
+        grader = worker(bot, executor, queue)
+        await grader.drain()
+        assert grader.graded == 1
+        jobs = list(await manager.list_jobs_async(queue=QUEUE))
     await dispatcher.run_once()
     await dispatcher.run_once()
     assert [d.kind for d in sender.sent].count("grading_result") == 1
@@ -191,6 +235,47 @@ async def test_a_job_whose_worker_died_is_graded_again_and_answered_once(
         )
     assert attempts == 2
     assert rows == 1
+    assert jobs == []  # the retried job succeeded and was cleared away
+
+
+async def test_a_submission_whose_job_was_lost_is_queued_again(
+    bot: App,
+    talk: Chat,
+    executor: ForkServerExecutor,
+    dispatcher: Dispatcher,
+    sender: RecordingSender,
+) -> None:
+    """The in-memory queue of a restarted bot, or a job that failed for good."""
+    await talk.text(f"submit softmax {STABLE}", as_="ann")
+    async with open_queue(bot) as queue:
+        manager = queue.app.job_manager
+        (job,) = await manager.list_jobs_async(queue=QUEUE)
+        assert job.id is not None
+        await manager.cancel_job_by_id_async(job.id, delete_job=True)
+        assert list(await manager.list_jobs_async(queue=QUEUE)) == []
+        grader = worker(bot, executor, queue)
+        await grader.drain()
+    assert grader.graded == 1
+    await dispatcher.run_once()
+    assert [d.kind for d in sender.sent].count("grading_result") == 1
+
+
+async def test_a_second_job_for_a_graded_submission_does_nothing(
+    bot: App, talk: Chat, executor: ForkServerExecutor
+) -> None:
+    await talk.text(f"submit softmax {STABLE}", as_="ann")
+    async with open_queue(bot) as queue:
+        grader = worker(bot, executor, queue)
+        await grader.drain()
+        async with bot.services.sessions() as db:
+            submission_id = await db.scalar(select(Submission.id))
+        assert submission_id is not None
+        await queue.defer_now(submission_id)
+        again = worker(bot, executor, queue)
+        await again.drain()
+    assert (grader.graded, again.graded) == (1, 0)
+    async with bot.services.sessions() as db:
+        assert await db.scalar(select(Submission.attempts)) == 1
 
 
 @pytest.mark.sandbox
@@ -198,16 +283,16 @@ async def test_the_worker_grades_through_the_real_bubblewrap_sandbox(
     bot: App, talk: Chat, dispatcher: Dispatcher, sender: RecordingSender
 ) -> None:
     await talk.text(f"submit softmax {STABLE}", as_="ann")
-    grader = GradingWorker(bot.services.settings, clock=bot.services.clock)
-    evaluator, owned = await grader._open_executor()
+    evaluator = Evaluator(bot.services.settings.sandbox.to_limits())
+    await evaluator.start()
     try:
         refusal = evaluator.refusal
         if refusal:
             pytest.skip(f"the sandbox refuses here: {refusal}")
-        assert await grader.grade_one(evaluator)
+        grader = worker(bot, evaluator)  # type: ignore[arg-type]
+        await grader.drain()
+        assert grader.graded == 1
     finally:
-        if owned:
-            await evaluator.close()
-        await grader.engine.dispose()
+        await evaluator.close()
     await dispatcher.run_once()
     assert sender.sent[-1].reply.title == "✅ softmax: 8/8"

@@ -13,7 +13,7 @@ from models.base import Base
 from models.cohorts import cohort_for_channel, create_cohort, first_cohort
 from models.db import create_engine, create_sessionmaker
 from models.members import enroll, member_for_identity
-from models.migrate import downgrade_async, upgrade_async
+from models.migrate import downgrade_async, include_name, upgrade_async
 from models.tables import Identity, OutboxMessage, PlatformBinding, QuizAttempt, Submission
 from quizzes.curriculum import default_curriculum
 
@@ -58,7 +58,10 @@ async def test_the_migrated_schema_matches_the_models(database_url: str) -> None
     try:
         async with engine.connect() as connection:
             diff = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_name": include_name}),
+                    Base.metadata,
+                )
             )
     finally:
         await engine.dispose()
