@@ -117,8 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Alembic narrates every plugin it loads at INFO; only its warnings matter to an operator.
-    for chatty in ("alembic", "apscheduler"):
+    # These narrate every plugin, sweep or job at INFO; only their warnings matter to an
+    # operator (the grading worker logs each job itself).
+    for chatty in ("alembic", "apscheduler", "procrastinate"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
     args.settings = settings
     result: int = args.func(args)

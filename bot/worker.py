@@ -200,6 +200,15 @@ class GradingWorker:
                 )
         await self._store(submission.id, tag, result)
         self.graded += 1
+        log.info(
+            "graded submission %s (%s, attempt %s): %s %s/%s",
+            submission.id,
+            submission.exercise_id,
+            submission.attempts,
+            result["status"],
+            result["score"],
+            result["max_score"],
+        )
 
     async def _store(self, submission_id: int, tag: str, result: dict[str, Any]) -> None:
         now = self.clock.now()
