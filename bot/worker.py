@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # Orphans (a submission whose job is gone: failed for good, or lost with an in-memory queue)
 # are looked for this often.
 RECONCILE_SECONDS = 60.0
+MAX_RESTART_SECONDS = 30.0
 
 
 def _failure(exercise: str, message: str) -> dict[str, Any]:
@@ -70,7 +71,6 @@ class GradingWorker:
     async def run(self, *, wait: bool = True, handle_signals: bool = True) -> None:
         """Grade until stopped (SIGTERM/SIGINT: jobs in hand are finished first), or with
         `wait=False` until the queue is empty."""
-        grading = self.settings.grading
         # torch takes a second or two to import: not on the event loop (it may be the bot's).
         await asyncio.to_thread(importlib.import_module, "quizzes.exercises.grader")
         executor, owned = await self._open_executor()
@@ -83,22 +83,7 @@ class GradingWorker:
         except Exception:  # the database may be away: the rescue loop tries again
             log.warning("could not look for stalled grading jobs", exc_info=True)
         rescue = asyncio.create_task(self._rescue_loop(), name="rescue stalled jobs")
-        worker = asyncio.create_task(
-            self.queue.app.run_worker_async(
-                queues=[QUEUE],
-                name=self.name,
-                concurrency=grading.concurrency,
-                wait=wait,
-                install_signal_handlers=False,
-                additional_context={"grader": self},
-                update_heartbeat_interval=grading.heartbeat_seconds,
-                stalled_worker_timeout=grading.stalled_seconds,
-                fetch_job_polling_interval=grading.poll_seconds,
-                delete_jobs="successful",  # the submission row keeps the record
-                # no shutdown_graceful_timeout: a job in hand is always finished
-            ),
-            name="procrastinate worker",
-        )
+        worker = asyncio.create_task(self._work(wait=wait), name="grading worker")
         if handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -115,6 +100,39 @@ class GradingWorker:
             if owned:
                 await executor.close()
             await self.engine.dispose()
+
+    async def _work(self, *, wait: bool) -> None:
+        """procrastinate's worker; started again if it stops on its own (it does when it
+        loses the database), so a database restart needs no restart of ours. A job it was
+        running when that happened is retried by the rescue loop, like a dead worker's."""
+        grading = self.settings.grading
+        delay = 1.0
+        while True:
+            try:
+                await self.queue.app.run_worker_async(
+                    queues=[QUEUE],
+                    name=self.name,
+                    concurrency=grading.concurrency,
+                    wait=wait,
+                    install_signal_handlers=False,
+                    additional_context={"grader": self},
+                    update_heartbeat_interval=grading.heartbeat_seconds,
+                    stalled_worker_timeout=grading.stalled_seconds,
+                    fetch_job_polling_interval=grading.poll_seconds,
+                    delete_jobs="successful",  # the submission row keeps the record
+                    # no shutdown_graceful_timeout: a job in hand is always finished
+                )
+                if not wait:
+                    return  # the queue is empty
+                log.warning("the grading worker stopped; starting it again in %.0f s", delay)
+            except Exception:
+                if not wait:
+                    raise
+                log.warning(
+                    "the grading worker failed; starting it again in %.0f s", delay, exc_info=True
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RESTART_SECONDS)
 
     async def drain(self) -> None:
         """Grade everything queued, then return (tests, benchmarks)."""
