@@ -147,3 +147,36 @@ async def test_a_worker_killed_mid_job_is_replaced_and_the_member_gets_one_resul
 
 def _jobs_table() -> TableClause:
     return table("procrastinate_jobs")
+
+
+@pytest.mark.postgres
+async def test_sigterm_mid_job_finishes_the_job_before_the_worker_exits(
+    bot: App, talk: Chat, postgres_url: str, tmp_path: Path
+) -> None:
+    await talk.text(f"submit softmax {SLOW_STABLE}", as_="ann")
+
+    async def status() -> str:
+        async with bot.services.sessions() as db:
+            return str(await db.scalar(select(Submission.status)))
+
+    async def running() -> bool:
+        return await status() == "running"
+
+    worker = await start_worker(postgres_url, tmp_path)
+    try:
+        await until(running, "the worker to take the job", 90)
+        worker.send_signal(signal.SIGTERM)  # in the middle of the job
+        assert await asyncio.wait_for(worker.wait(), 60) == 0
+    finally:
+        if worker.returncode is None:
+            worker.kill()
+            await worker.wait()
+    assert await status() == "passed"  # finished, not abandoned
+    async with bot.services.sessions() as db:
+        assert await db.scalar(select(Submission.attempts)) == 1
+        results = await db.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "grading_result")
+        )
+    assert results == 1
