@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -16,12 +17,25 @@ from handlers.context import Services
 from handlers.notifications import RenderCache, Skip, render_message
 from handlers.planning import SWEEP_HORIZON, plan_cohort
 from handlers.types import Reply
-from models.outbox import claim_due, mark_failed, mark_sent, mark_skipped, release_stale_claims
+from models.outbox import (
+    backoff,
+    claim_due,
+    mark_deferred,
+    mark_failed,
+    mark_sent,
+    mark_skipped,
+    release_stale_claims,
+)
 from models.tables import Cohort, OutboxMessage
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
+# After this many failed sends in a row to one platform, the rest of the batch for it waits
+# for the same retry instead of each failing on its own: during an outage every send can take
+# long (discord.py retries a 500 five times over 25 s inside one call), and a batch that takes
+# longer than its claim could be sent again by another process.
+PAUSE_AFTER_FAILURES = 3
 
 
 class Sender(Protocol):
@@ -38,6 +52,7 @@ class DispatchStats:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
+    deferred: int = 0  # not tried: their platform was failing; they retry with the failed ones
 
 
 class Dispatcher:
@@ -84,6 +99,8 @@ class Dispatcher:
                 select(OutboxMessage).where(OutboxMessage.id.in_([m.id for m in batch]))
             )
             by_id = {m.id: m for m in fresh}
+            failing: dict[str, int] = {}  # platform → failed sends in a row in this batch
+            paused: dict[str, dt.datetime] = {}  # platform → when its failed sends retry
             for claimed in batch:
                 message = by_id[claimed.id]
                 group = message.payload.get("group")
@@ -94,6 +111,10 @@ class Dispatcher:
                 if group is not None and latest.get(group) is not claimed:
                     mark_skipped(message, "superseded by a later reminder due at the same time")
                     stats.skipped += 1
+                    continue
+                if message.platform in paused:
+                    mark_deferred(message, paused[message.platform])
+                    stats.deferred += 1
                     continue
                 try:
                     reply = await render_message(db, message, now, self.services.curriculum, cache)
@@ -106,10 +127,25 @@ class Dispatcher:
                         message, reply, direct=bool(message.payload.get("direct"))
                     )
                 except Exception as exc:  # any platform failure: retry with backoff
-                    log.warning("sending %s failed: %s", message.key, exc)
+                    log.warning("sending %s failed: %s: %s", message.key, type(exc).__name__, exc)
                     mark_failed(message, now, f"{type(exc).__name__}: {exc}")
                     stats.failed += 1
+                    failing[message.platform] = failing.get(message.platform, 0) + 1
+                    if failing[message.platform] >= PAUSE_AFTER_FAILURES:
+                        retry = (
+                            message.next_attempt_at
+                            if message.status == "pending" and message.next_attempt_at
+                            else now + backoff(1)
+                        )
+                        paused[message.platform] = retry
+                        log.warning(
+                            "%d sends to %s failed in a row; the rest wait until %s",
+                            failing[message.platform],
+                            message.platform,
+                            retry.isoformat(),
+                        )
                     continue
+                failing[message.platform] = 0
                 mark_sent(message, now, ref)
                 stats.sent += 1
 

@@ -12,11 +12,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import math
+from collections.abc import Iterable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import Dispatcher
-from models.outbox import next_due
+from models.tables import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class DeliveryScheduler:
             next_run_time=dt.datetime.now(dt.UTC),  # catch up at once on start
             coalesce=True,
             max_instances=2,  # the second call sees the first still running and returns
-            misfire_grace_time=self.sweep_seconds,
+            misfire_grace_time=max(1, math.ceil(self.sweep_seconds)),
         )
         self.scheduler.start()
 
@@ -61,11 +65,11 @@ class DeliveryScheduler:
         async with self._running:
             now = dt.datetime.now(dt.UTC)
             plan = self._planned_at is None or now - self._planned_at >= PLAN_EVERY
-            if plan:
-                self._planned_at = now
             while not self._stopping:
                 try:
                     stats = await self.dispatcher.run_once(plan=plan)
+                    if plan:  # only a plan that went through counts (not one the outage broke)
+                        self._planned_at = now
                     if stats.sent or stats.failed:
                         log.info("delivery: %s", stats)
                     pause = await self._until_next_due()
@@ -80,9 +84,15 @@ class DeliveryScheduler:
                 plan = False
 
     async def _until_next_due(self) -> float | None:
-        """Seconds to the next due message if it comes before the next tick, else None."""
+        """Seconds to the next due message this process can send, if it comes before the
+        next tick, else None.
+
+        Only the platforms this process serves count: another platform's message stays
+        pending until a process serving that platform claims it (maybe never, if none runs),
+        and waiting for it here would make this sweep spin without a pause meanwhile.
+        """
         async with self.dispatcher.services.sessions() as db:
-            due = await next_due(db)
+            due = await _next_due(db, self.dispatcher.senders)
         if due is None:
             return None
         wait = (due - dt.datetime.now(dt.UTC)).total_seconds()
@@ -97,3 +107,16 @@ class DeliveryScheduler:
         self._poke.set()
         async with self._running:  # shutting APScheduler down cancels running jobs
             self.scheduler.shutdown(wait=False)
+
+
+async def _next_due(db: AsyncSession, platforms: Iterable[str]) -> dt.datetime | None:
+    """When the next pending message for one of `platforms` falls due (or is retried)."""
+    when = func.coalesce(OutboxMessage.next_attempt_at, OutboxMessage.due_at)
+    result: dt.datetime | None = await db.scalar(
+        select(func.min(when)).where(
+            OutboxMessage.status == "pending", OutboxMessage.platform.in_(list(platforms))
+        )
+    )
+    if result is not None and result.tzinfo is None:  # an aggregate skips the column type
+        result = result.replace(tzinfo=dt.UTC)
+    return result

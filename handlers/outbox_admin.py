@@ -8,6 +8,7 @@ from handlers.context import Context, UsageError
 from handlers.router import Command, Router
 from handlers.text import when
 from handlers.types import Reply, ReplyField
+from models.outbox import MAX_ATTEMPTS
 from models.tables import OutboxMessage
 
 
@@ -17,8 +18,8 @@ def register(router: Router) -> None:
             name="admin outbox",
             usage="admin outbox [retry]",
             summary="messages the bot sends on its own: counts, failures, and retrying them",
-            details="Failed messages gave up after 5 attempts with growing pauses. `retry` puts "
-            "them back in the queue.",
+            details=f"Failed messages gave up after {MAX_ATTEMPTS} attempts with growing pauses "
+            "(about half an hour). `retry` puts them back in the queue.",
             handler=outbox,
             organizer_only=True,
             group="Organizers",

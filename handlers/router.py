@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Context], Awaitable[Reply | Sequence[Reply]]]
 
 MAX_MESSAGE_CHARS = 100_000
+UNAVAILABLE = "The database is temporarily unavailable. Please try again in a moment."
+# SQLSTATE classes and codes that mean "the server can't serve you right now": connection
+# exceptions (08), too many connections (53300), shutdown and restart (57P01-57P03), and the
+# conflicts whose documented remedy is to run the transaction again (40001, 40P01).
+TRANSIENT_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03", "40001", "40P01")
 MAX_WORDS = 200
 
 
@@ -98,21 +103,11 @@ class Router:
             return [usage_reply(command, exc.problem)]
         except NotAllowed as exc:
             return [error_reply(str(exc) or f"`d2l {command.name}` is for organizers only.")]
-        except (OperationalError, PoolTimeout, ConnectionError, OSError) as exc:
-            log.warning("database unavailable during %r: %s", command.name, exc)
-            return [
-                error_reply(
-                    "The database is temporarily unavailable; nothing was "
-                    "changed. Please try again in a moment."
-                )
-            ]
+        except (OperationalError, PoolTimeout, OSError) as exc:
+            return [_unavailable(command, exc)]
         except DBAPIError as exc:
-            if exc.connection_invalidated:
-                return [
-                    error_reply(
-                        "The database connection dropped; nothing was changed. Please try again."
-                    )
-                ]
+            if exc.connection_invalidated or _transient_sqlstate(exc):
+                return [_unavailable(command, exc)]
             return [self._crash(command, exc)]
         except Exception as exc:
             return [self._crash(command, exc)]
@@ -191,6 +186,19 @@ class Router:
             f"`d2l {command.name}` (error ref {ref}). The organizers can find "
             "it in the bot's log."
         )
+
+
+def _unavailable(command: Command, exc: BaseException) -> Reply:
+    """A database outage (connection refused or dropped, a server restarting): the
+    transaction was rolled back or never began, so the member can simply try again."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc  # no SQL text in the log
+    log.warning("database unavailable during %r: %s: %s", command.name, type(cause).__name__, cause)
+    return error_reply(UNAVAILABLE)
+
+
+def _transient_sqlstate(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(code, str) and code.startswith(TRANSIENT_SQLSTATES)
 
 
 def usage_reply(command: Command, problem: str = "") -> Reply:

@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import OutboxMessage
 
-MAX_ATTEMPTS = 5
+# Retries: 5 s, 10 s, 20 s, … doubling up to 10 min, so a blip of a few seconds costs a few
+# seconds, and a message is given up on (`failed`, retried by hand with `admin outbox retry`)
+# only after about half an hour of failures.
+MAX_ATTEMPTS = 10
+FIRST_RETRY_SECONDS = 5
+MAX_RETRY_SECONDS = 600
 CLAIM_SECONDS = 120
 
 
@@ -166,8 +171,17 @@ def mark_failed(message: OutboxMessage, now: dt.datetime, error: str) -> None:
     message.next_attempt_at = now + backoff(message.attempts)
 
 
+def mark_deferred(message: OutboxMessage, until: dt.datetime) -> None:
+    """Put back, untried, to be sent at `until` (its platform is failing right now)."""
+    message.status = "pending"
+    message.claim_until = None
+    message.next_attempt_at = until
+
+
 def backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+    """The wait after the `attempts`-th failed try: 5 s, 10 s, 20 s, … at most 10 min."""
+    exponent = min(max(attempts, 1) - 1, 16)
+    return dt.timedelta(seconds=min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2**exponent))
 
 
 async def next_due(db: AsyncSession) -> dt.datetime | None:

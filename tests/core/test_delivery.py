@@ -12,7 +12,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.delivery import Dispatcher
 from bot.platforms.console._adapter import advance
-from models.outbox import MAX_ATTEMPTS
+from models.outbox import MAX_ATTEMPTS, backoff
 from models.tables import OutboxMessage
 from tests.conftest import Chat
 from tests.core.conftest import RecordingSender
@@ -99,10 +99,14 @@ async def test_failed_sends_retry_with_backoff_then_give_up_visibly(
     sender.fail_times = 2
     await dispatcher.run_once()
     assert sender.sent == []
-    clock.set(clock.now() + dt.timedelta(seconds=31))
+    clock.set(clock.now() + backoff(1) - dt.timedelta(seconds=1))
     await dispatcher.run_once()
-    assert sender.sent == []  # second failure; the next try waits 60 s
-    clock.set(clock.now() + dt.timedelta(seconds=61))
+    assert sender.fail_times == 1  # not retried before its pause is over
+    clock.set(clock.now() + dt.timedelta(seconds=2))
+    await dispatcher.run_once()
+    assert sender.sent == []  # second failure; the next try waits twice as long
+    assert sender.fail_times == 0
+    clock.set(clock.now() + backoff(2) + dt.timedelta(seconds=1))
     await dispatcher.run_once()
     assert sender.kinds() == ["announcement"]
 

@@ -5,7 +5,9 @@ JSON answers with the exact
 `Content-Type: application/json` discord.py insists on; 429s with a `Via` header (without
 it discord.py takes a 429 for a Cloudflare ban and doesn't retry). Every REST call is
 recorded; every message the bot creates (channel posts, interaction responses, followups)
-is a `Sent`.
+is a `Sent`. `server_error` and `outage` make it answer 5xx for a while, optionally after
+creating the message anyway (a response lost on the way back, where only the nonce saves the
+member from a duplicate).
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ class FakeDiscord(FakeGateway):
         self.token = "fake-token"  # any other token gets a 401
         self.messages: dict[str, dict[str, Any]] = {}
         self._rate_limits: list[tuple[str, float]] = []
+        self._server_errors: list[tuple[str, int, bool]] = []  # path part, status, processed
+        self._outage: Callable[[], int | None] | None = None
         self._files: dict[str, bytes] = {}
         self._interactions: dict[str, str] = {}  # token → channel
         self._dms: dict[str, str] = {}  # user → DM channel
@@ -129,6 +133,17 @@ class FakeDiscord(FakeGateway):
     def rate_limit(self, path_part: str, retry_after: float = 0.05) -> None:
         """Answer the next request whose path contains `path_part` with a 429."""
         self._rate_limits.append((path_part, retry_after))
+
+    def server_error(
+        self, path_part: str, status: int = 503, times: int = 1, *, processed: bool = False
+    ) -> None:
+        """Answer the next `times` requests whose path contains `path_part` with `status`.
+        With `processed`, a message is created first and only the answer is an error."""
+        self._server_errors.extend([(path_part, status, processed)] * times)
+
+    def outage(self, status: Callable[[], int | None] | None) -> None:
+        """While `status()` returns a code, every REST request answers it (None: served)."""
+        self._outage = status
 
     def add_file(self, name: str, content: bytes) -> dict[str, Any]:
         """Host an attachment; returns its payload for a message or interaction."""
@@ -184,7 +199,22 @@ class FakeDiscord(FakeGateway):
             if part in request.path:
                 del self._rate_limits[index]
                 return self._too_many(retry_after)
+        status = self._outage() if self._outage is not None else None
+        if status is not None:
+            return self._server_error(status)
         return body, files
+
+    def _failing(self, path: str) -> tuple[int, bool] | None:
+        """The 5xx this request gets from `server_error`, and whether it is processed first."""
+        for index, (part, status, processed) in enumerate(self._server_errors):
+            if part in path:
+                del self._server_errors[index]
+                return status, processed
+        return None
+
+    @classmethod
+    def _server_error(cls, status: int) -> web.Response:
+        return cls._json({"message": f"{status}: Server Error", "code": 0}, status=status)
 
     def _too_many(self, retry_after: float) -> web.Response:
         data = {
@@ -251,6 +281,9 @@ class FakeDiscord(FakeGateway):
             return recorded
         body, files = recorded
         channel = request.match_info["channel"]
+        failing = self._failing(request.path)
+        if failing is not None and not failing[1]:
+            return self._server_error(failing[0])
         if any(self._dms.get(u) == channel for u in self.closed_dms):
             error = {"message": "Cannot send messages to this user", "code": 50007}
             return self._json(error, status=403)
@@ -258,7 +291,10 @@ class FakeDiscord(FakeGateway):
             for sent in self.sent:  # Discord answers a repeated nonce with the first message
                 if sent.channel_id == channel and sent.body.get("nonce") == body["nonce"]:
                     return self._json(sent.message)
-        return self._json(await self._create("channel", channel, body, files))
+        created = await self._create("channel", channel, body, files)
+        if failing is not None:  # processed, but the answer is lost
+            return self._server_error(failing[0])
+        return self._json(created)
 
     async def _get_message(self, request: web.Request) -> web.Response:
         await self._record(request)

@@ -1,7 +1,8 @@
 """A fake Slack on 127.0.0.1: the Web API, response_urls, file upload/download, Socket Mode.
 
 It records every call so tests can read what the bot sent, answers per token (each workspace
-has its own), and can be told to answer 429 with a `Retry-After`.
+has its own), and can be told to answer 429 with a `Retry-After`, or 5xx for a while (an
+outage, as a load balancer in front of a failing Slack answers).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class FakeSlack:
     def __post_init__(self) -> None:
         self._rate_limits: dict[str, list[str]] = {}
         self._failures: dict[str, list[str]] = {}
+        self._server_errors: dict[str, list[int]] = {}
+        self._outage: Callable[[], int | None] | None = None
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -57,6 +60,14 @@ class FakeSlack:
     def fail(self, method: str, error: str, times: int = 1) -> None:
         """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
         self._failures.setdefault(method, []).extend([error] * times)
+
+    def server_error(self, method: str, status: int = 503, times: int = 1) -> None:
+        """The next `times` calls of `method` answer HTTP `status` with an HTML error page."""
+        self._server_errors.setdefault(method, []).extend([status] * times)
+
+    def outage(self, status: Callable[[], int | None] | None) -> None:
+        """While `status()` returns a code, every Web API call answers it (None: served)."""
+        self._outage = status
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -116,6 +127,15 @@ class FakeSlack:
                 {"ok": False, "error": "ratelimited"},
                 status=429,
                 headers={"Retry-After": retry_after},
+            )
+        status = self._outage() if self._outage is not None else None
+        errors = self._server_errors.get(method)
+        if status is None and errors:
+            status = errors.pop(0)
+        if status is not None:
+            call.response = {"status": status}
+            return web.Response(
+                status=status, text=f"<html><body>{status}</body></html>", content_type="text/html"
             )
         failures = self._failures.get(method)
         if failures:
