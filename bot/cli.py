@@ -87,7 +87,7 @@ def _register_tools(
     benches: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     """The command groups each part of the project contributes (cheap imports only)."""
-    from bot import bench_reminders
+    from bot import bench_load, bench_reminders
     from bot.platforms.discord_bot import bench as discord_bench
     from bot.platforms.slack_app import bench as slack_bench
     from bot.sandbox import cli as sandbox_cli
@@ -96,6 +96,7 @@ def _register_tools(
 
     for register in (
         bench_reminders.register,
+        bench_load.register,
         sandbox_cli.register,
         slack_bench.register,
         discord_bench.register,
