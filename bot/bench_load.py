@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import logging
 import math
@@ -100,10 +99,11 @@ def register(
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the answers' choices")
     parser.add_argument(
-        "--gc-freeze",
-        action="store_true",
-        help="gc.freeze() once the bot is up (the bot itself doesn't yet): shows what the "
-        "collector's full passes add to the latency tail",
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="skip the gc.freeze() the bot does once it is up (bot.app.freeze_heap): shows "
+        "what the collector's full passes add to the latency tail",
     )
     parser.set_defaults(func=run)
 
@@ -142,7 +142,7 @@ class Options:
     burst: int = 100
     drain_seconds: float = 300.0
     seed: int = 1
-    gc_freeze: bool = False
+    gc_freeze: bool = True
 
 
 # -- the chat side's instruments ----------------------------------------------------------
@@ -504,7 +504,7 @@ async def bench(base: Settings, options: Options) -> dict[str, Any]:
 
 
 async def _bench(base: Settings, o: Options, url: str, folder: Path) -> dict[str, Any]:
-    from bot.app import App
+    from bot.app import App, freeze_heap
     from bot.delivery import Dispatcher
 
     settings = base.model_copy(update={"database_url": url, "workers": 0})
@@ -538,9 +538,8 @@ async def _bench(base: Settings, o: Options, url: str, folder: Path) -> dict[str
         began = time.perf_counter()
         await start_quizzes(members, tally, min(20, per_member + 1))
         starts_s = time.perf_counter() - began
-        if o.gc_freeze:  # what startup and the first commands loaded stays out of full passes
-            gc.collect()
-            gc.freeze()
+        if o.gc_freeze:  # as the bot does once it is up
+            freeze_heap()
 
         # The load: steady arrivals of answers and submissions, interleaved.
         rng = random.Random(o.seed)

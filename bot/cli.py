@@ -176,7 +176,8 @@ def serve(settings: Settings, only: str | None) -> int:
 
             platforms.append(DiscordPlatform(app, settings))
         try:
-            async with embedded_grading(app):
+            # `web` and `discord` are Procfile processes: its `worker` grades on PostgreSQL.
+            async with embedded_grading(app, children=only is None):
                 await run_platforms(app, platforms)
         finally:
             await app.close()
@@ -265,11 +266,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 @contextlib.asynccontextmanager
-async def embedded_grading(app: App) -> AsyncIterator[None]:
+async def embedded_grading(app: App, *, children: bool = True) -> AsyncIterator[None]:
     """Grade for as long as the bot runs, unless `settings.workers` is 0.
 
     SQLite: a grading worker in this process, on the in-process queue. PostgreSQL:
-    `settings.workers` `studybot worker` child processes (more can run elsewhere).
+    `settings.workers` `studybot worker` child processes, unless `children` is off (the
+    Procfile's `web` and `discord`: its `worker` processes grade).
     """
     from bot.worker import GradingWorker
 
@@ -278,6 +280,9 @@ async def embedded_grading(app: App) -> AsyncIterator[None]:
         yield
         return
     if app.grading.postgres:
+        if not children:
+            yield
+            return
         with _worker_processes(settings.workers):
             yield
         return

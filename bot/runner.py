@@ -7,7 +7,7 @@ import logging
 import signal
 from collections.abc import Sequence
 
-from bot.app import App
+from bot.app import App, freeze_heap
 from bot.delivery import Dispatcher
 from bot.platforms.base import Platform
 from bot.scheduler import DeliveryScheduler
@@ -31,6 +31,7 @@ async def run_platforms(app: App, platforms: Sequence[Platform]) -> None:
         dispatcher = Dispatcher(app.services, {p.name: p.sender() for p in started})
         scheduler = DeliveryScheduler(dispatcher)
         scheduler.start()
+        freeze_heap()
         await stop.wait()
         log.info("shutting down")
     finally:

@@ -77,6 +77,28 @@ def test_chat_processes_without_credentials_explain_what_they_need(
     assert "need" in result.stderr
 
 
+@pytest.mark.postgres
+def test_processes_that_migrate_at_once_take_turns(tmp_path: Path, postgres_url: str) -> None:
+    """A deployment's processes all migrate at start: on an empty database they must not
+    trip over each other (an advisory lock serializes them)."""
+    env = {**os.environ, "STUDYBOT_DATABASE_URL": postgres_url}
+    runs = [
+        subprocess.Popen(
+            [str(STUDYBOT), "migrate"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outcomes = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+    for code, out, err in outcomes:
+        assert code == 0, err
+        assert "migrated to head" in out
+
+
 def test_the_worker_needs_postgresql(tmp_path: Path) -> None:
     result = studybot(tmp_path, "worker")
     assert result.returncode == 2
@@ -115,7 +137,10 @@ def test_procfile_names_existing_commands() -> None:
     procfile = Path(__file__).parents[1] / "Procfile"
     entries = dict(line.split(":", 1) for line in procfile.read_text().splitlines() if line)
     assert set(entries) == {"release", "web", "discord", "worker"}
-    assert all(cmd.split()[0] == "studybot" for cmd in map(str.strip, entries.values()))
+    # `exec`: honcho (like foreman) signals the shell's process group and reports the
+    # shell's exit; without exec the shell dies at once while studybot is still stopping.
+    commands = [cmd.strip().removeprefix("exec ").split() for cmd in entries.values()]
+    assert all(words[0] == "studybot" for words in commands)
 
 
 def test_run_without_tokens_falls_back_to_the_console(tmp_path: Path) -> None:

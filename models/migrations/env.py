@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from models import tables  # noqa: F401  (registers the tables on Base.metadata)
@@ -27,11 +28,27 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+# Processes started together (several `web`, a `discord`, workers) all migrate at start; on
+# PostgreSQL they take turns, so that only the first one runs what is missing.
+MIGRATION_LOCK = 0x5747_4D49  # any constant shared by every studybot process
+
+
 async def _run_async() -> None:
     engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
     async with engine.connect() as connection:
-        await connection.run_sync(_run)
-        await connection.commit()
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            await connection.commit()
+        try:
+            await connection.run_sync(_run)
+            await connection.commit()
+        finally:
+            if postgres:
+                await connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK}
+                )
+                await connection.commit()
     await engine.dispose()
 
 
