@@ -29,7 +29,7 @@ async def run_platforms(app: App, platforms: Sequence[Platform]) -> None:
             started.append(platform)
             log.info("%s is connected", platform.name)
         dispatcher = Dispatcher(app.services, {p.name: p.sender() for p in started})
-        scheduler = DeliveryScheduler(dispatcher)
+        scheduler = DeliveryScheduler(dispatcher, listen=True)
         scheduler.start()
         freeze_heap()
         await stop.wait()

@@ -13,13 +13,15 @@ import contextlib
 import datetime as dt
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import Dispatcher
+from bot.outbox_listener import OutboxListener
+from models.outbox import subscribe
 from models.tables import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,17 @@ PLAN_EVERY = dt.timedelta(minutes=5)
 
 
 class DeliveryScheduler:
-    def __init__(self, dispatcher: Dispatcher, sweep_seconds: float = SWEEP_SECONDS) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, sweep_seconds: float = SWEEP_SECONDS, *, listen: bool = False
+    ) -> None:
+        """`listen`: also wake up when another process queues something due now (LISTEN on
+        PostgreSQL; bot.outbox_listener). Messages this process queues always wake it."""
         self.dispatcher = dispatcher
+        self._unsubscribe: Callable[[], None] | None = None
+        url = dispatcher.services.settings.database_url
+        self.listener = (
+            OutboxListener(url, self._on_due) if listen and url.startswith("postgresql") else None
+        )
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
         self.sweep_seconds = sweep_seconds
         self._running = asyncio.Lock()
@@ -52,6 +63,14 @@ class DeliveryScheduler:
             misfire_grace_time=max(1, math.ceil(self.sweep_seconds)),
         )
         self.scheduler.start()
+        self._unsubscribe = subscribe(self._on_due)
+        if self.listener is not None:
+            self.listener.start()
+
+    def _on_due(self, platforms: set[str]) -> None:
+        """Messages fell due now for `platforms` (empty: for any)."""
+        if not platforms or platforms & set(self.dispatcher.senders):
+            self.wake()
 
     def wake(self) -> None:
         """Something was queued: deliver it now instead of at the next tick."""
@@ -100,6 +119,11 @@ class DeliveryScheduler:
 
     async def shutdown(self) -> None:
         """Stop waking up; a sweep in flight finishes its batch first."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self.listener is not None:
+            await self.listener.stop()
         if not self.scheduler.running:
             return
         self.scheduler.pause()

@@ -7,11 +7,12 @@ Claiming is atomic: `FOR UPDATE SKIP LOCKED` on PostgreSQL, a compare-and-set on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,30 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY_SECONDS = 5
 MAX_RETRY_SECONDS = 600
 CLAIM_SECONDS = 120
+# Messages due this soon wake the delivering processes up at once (a grading result, a
+# notice of a moved session) instead of waiting for their next tick.
+WAKE_HORIZON = dt.timedelta(seconds=60)
+# PostgreSQL channel that carries "something is due now" to every process (payload: the
+# platforms, comma-separated); bot.outbox_listener listens to it.
+NOTIFY_CHANNEL = "studybot_outbox"
+
+log = logging.getLogger(__name__)
+_subscribers: list[Callable[[set[str]], None]] = []
+
+
+def subscribe(callback: Callable[[set[str]], None]) -> Callable[[], None]:
+    """Call `callback(platforms)` in this process whenever a transaction that queued
+    messages due soon commits. Returns the unsubscribe function."""
+    _subscribers.append(callback)
+    return lambda: _subscribers.remove(callback)
+
+
+def publish(platforms: set[str]) -> None:
+    for callback in list(_subscribers):
+        try:
+            callback(platforms)
+        except Exception:  # a subscriber's bug must not break the committing transaction
+            log.exception("outbox subscriber failed")
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,20 @@ async def enqueue(
         else:
             statement = statement.on_conflict_do_nothing(index_elements=["key"])
         await db.execute(statement)
+    soon = {m.platform for m in messages if m.due_at <= now + WAKE_HORIZON}
+    if soon:
+        await _announce(db, soon)
+
+
+async def _announce(db: AsyncSession, platforms: set[str]) -> None:
+    """Once the transaction commits, tell this process's schedulers and (PostgreSQL's
+    NOTIFY is transactional too) every other process's that these platforms have work."""
+    event.listen(db.sync_session, "after_commit", lambda _s: publish(platforms), once=True)
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(
+            text("SELECT pg_notify(:channel, :platforms)"),
+            {"channel": NOTIFY_CHANNEL, "platforms": ",".join(sorted(platforms))},
+        )
 
 
 async def claim_due(
