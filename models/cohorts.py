@@ -69,18 +69,22 @@ async def create_cohort(
 async def cohort_for_channel(
     db: AsyncSession, platform: str, workspace_id: str, channel_id: str
 ) -> Cohort | None:
-    """The cohort bound to this channel, else the first cohort (a single-cohort bot)."""
+    """The cohort bound to this channel, else the first cohort (a single-cohort bot).
+    One query: every command starts here."""
+    bound_here = (
+        (PlatformBinding.cohort_id == Cohort.id)
+        & (PlatformBinding.platform == platform)
+        & (PlatformBinding.workspace_id == workspace_id)
+        & (PlatformBinding.channel_id == channel_id)
+    )
     result = await db.execute(
         select(Cohort)
-        .join(PlatformBinding, PlatformBinding.cohort_id == Cohort.id)
-        .where(
-            PlatformBinding.platform == platform,
-            PlatformBinding.workspace_id == workspace_id,
-            PlatformBinding.channel_id == channel_id,
-        )
+        .outerjoin(PlatformBinding, bound_here)
+        .order_by(PlatformBinding.id.is_(None), Cohort.id)  # the bound cohort first
+        .limit(1)
         .options(selectinload(Cohort.sessions))
     )
-    return result.scalar_one_or_none() or await first_cohort(db)
+    return result.scalar_one_or_none()
 
 
 async def bind(

@@ -28,7 +28,8 @@ async def answer(ctx: Context) -> Reply | list[Reply]:
         return found
     # No reference: a live round in this channel comes first, unless the member already
     # answered its question and has a quiz of their own open.
-    if await open_run(ctx.db, ctx.cohort.id, ctx.member.id) is None:
+    run = await open_run(ctx.db, ctx.cohort.id, ctx.member.id, lock=True)
+    if run is None:
         live = await answer_live(ctx, text, None, None)
         if live is not None:
             return live
@@ -37,4 +38,4 @@ async def answer(ctx: Context) -> Reply | list[Reply]:
         found = await answer_live(ctx, text, None, None)
         assert found is not None
         return found
-    return await answer_in_run(ctx, text, None)
+    return await answer_in_run(ctx, text, None, run=run)

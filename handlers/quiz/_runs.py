@@ -73,10 +73,13 @@ async def current_attempt(ctx: Context, run: QuizRun) -> QuizAttempt:
     return attempt
 
 
-async def answer_in_run(ctx: Context, text: str, attempt_id: int | None) -> list[Reply]:
+async def answer_in_run(
+    ctx: Context, text: str, attempt_id: int | None, *, run: QuizRun | None = None
+) -> list[Reply]:
     """Grade the member's open question (the one a button names, if it names one), then
-    show the next question or the summary."""
-    run = await open_run(ctx.db, ctx.cohort.id, ctx.member.id, lock=True)
+    show the next question or the summary. `run`: the open run, already locked."""
+    if run is None:
+        run = await open_run(ctx.db, ctx.cohort.id, ctx.member.id, lock=True)
     if attempt_id is not None:
         await _check_reference(ctx, run, attempt_id)
     if run is None:
