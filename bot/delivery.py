@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from handlers.context import Services
@@ -18,6 +20,7 @@ from handlers.notifications import RenderCache, Skip, render_message
 from handlers.planning import SWEEP_HORIZON, plan_cohort
 from handlers.types import Reply
 from models.outbox import (
+    CLAIM_SECONDS,
     backoff,
     claim_due,
     mark_deferred,
@@ -31,6 +34,8 @@ from models.tables import Cohort, OutboxMessage
 log = logging.getLogger(__name__)
 
 BATCH = 200
+COMMIT_EVERY = 25  # outcomes per commit within a batch
+COMMIT_SECONDS = 2.0  # ... or this long, whichever comes first
 # After this many failed sends in a row to one platform, the rest of the batch for it waits
 # for the same retry instead of each failing on its own: during an outage every send can take
 # long (discord.py retries a 500 five times over 25 s inside one call), and a batch that takes
@@ -89,65 +94,101 @@ class Dispatcher:
             await self._deliver(batch, stats)
 
     async def _deliver(self, batch: list[OutboxMessage], stats: DispatchStats) -> None:
-        now = self.services.clock.now()
-        latest = _latest_per_group(batch)
-        cache = RenderCache()
-        async with self.services.sessions() as db, db.begin():
-            # Outcomes are written once, at commit, not flushed before every read.
+        loop = asyncio.get_running_loop()
+        # Unsent messages go back well before their claim runs out and another process may
+        # take them (a batch slowed down by rate limits), so none is sent twice.
+        give_back_at = loop.time() + CLAIM_SECONDS / 2
+        state = _BatchState(
+            now=self.services.clock.now(), latest=_latest_per_group(batch), cache=RenderCache()
+        )
+        async with self.services.sessions() as db:
+            # Outcomes are written in small commits, not flushed before every read: a
+            # process that dies mid-batch loses at most COMMIT_EVERY outcomes (those
+            # messages are sent again after their claim expires; Discord drops them by nonce).
             db.sync_session.autoflush = False
             fresh = await db.scalars(
                 select(OutboxMessage).where(OutboxMessage.id.in_([m.id for m in batch]))
             )
             by_id = {m.id: m for m in fresh}
-            failing: dict[str, int] = {}  # platform → failed sends in a row in this batch
-            paused: dict[str, dt.datetime] = {}  # platform → when its failed sends retry
+            written, committed_at = 0, loop.time()
             for claimed in batch:
                 message = by_id[claimed.id]
-                group = message.payload.get("group")
-                if message.expires_at is not None and now >= message.expires_at:
-                    mark_skipped(message, "too late: it expired before it could be sent")
-                    stats.skipped += 1
-                    continue
-                if group is not None and latest.get(group) is not claimed:
-                    mark_skipped(message, "superseded by a later reminder due at the same time")
-                    stats.skipped += 1
-                    continue
-                if message.platform in paused:
-                    mark_deferred(message, paused[message.platform])
+                if loop.time() > give_back_at:
+                    mark_deferred(message, state.now)
                     stats.deferred += 1
-                    continue
-                try:
-                    reply = await render_message(db, message, now, self.services.curriculum, cache)
-                except Skip as reason:
-                    mark_skipped(message, str(reason))
-                    stats.skipped += 1
-                    continue
-                try:
-                    ref = await self.senders[message.platform].send(
-                        message, reply, direct=bool(message.payload.get("direct"))
-                    )
-                except Exception as exc:  # any platform failure: retry with backoff
-                    log.warning("sending %s failed: %s: %s", message.key, type(exc).__name__, exc)
-                    mark_failed(message, now, f"{type(exc).__name__}: {exc}")
-                    stats.failed += 1
-                    failing[message.platform] = failing.get(message.platform, 0) + 1
-                    if failing[message.platform] >= PAUSE_AFTER_FAILURES:
-                        retry = (
-                            message.next_attempt_at
-                            if message.status == "pending" and message.next_attempt_at
-                            else now + backoff(1)
-                        )
-                        paused[message.platform] = retry
-                        log.warning(
-                            "%d sends to %s failed in a row; the rest wait until %s",
-                            failing[message.platform],
-                            message.platform,
-                            retry.isoformat(),
-                        )
-                    continue
-                failing[message.platform] = 0
-                mark_sent(message, now, ref)
-                stats.sent += 1
+                else:
+                    await self._deliver_one(db, claimed, message, state, stats)
+                written += 1
+                if written >= COMMIT_EVERY or loop.time() - committed_at > COMMIT_SECONDS:
+                    await db.commit()
+                    written, committed_at = 0, loop.time()
+            await db.commit()
+
+    async def _deliver_one(
+        self,
+        db: AsyncSession,
+        claimed: OutboxMessage,
+        message: OutboxMessage,
+        state: _BatchState,
+        stats: DispatchStats,
+    ) -> None:
+        now = state.now
+        group = message.payload.get("group")
+        if message.expires_at is not None and now >= message.expires_at:
+            mark_skipped(message, "too late: it expired before it could be sent")
+            stats.skipped += 1
+            return
+        if group is not None and state.latest.get(group) is not claimed:
+            mark_skipped(message, "superseded by a later reminder due at the same time")
+            stats.skipped += 1
+            return
+        if message.platform in state.paused:
+            mark_deferred(message, state.paused[message.platform])
+            stats.deferred += 1
+            return
+        try:
+            reply = await render_message(db, message, now, self.services.curriculum, state.cache)
+        except Skip as reason:
+            mark_skipped(message, str(reason))
+            stats.skipped += 1
+            return
+        try:
+            ref = await self.senders[message.platform].send(
+                message, reply, direct=bool(message.payload.get("direct"))
+            )
+        except Exception as exc:  # any platform failure: retry with backoff
+            log.warning("sending %s failed: %s: %s", message.key, type(exc).__name__, exc)
+            mark_failed(message, now, f"{type(exc).__name__}: {exc}")
+            stats.failed += 1
+            failing = state.failing[message.platform] = state.failing.get(message.platform, 0) + 1
+            if failing >= PAUSE_AFTER_FAILURES:
+                retry = (
+                    message.next_attempt_at
+                    if message.status == "pending" and message.next_attempt_at
+                    else now + backoff(1)
+                )
+                state.paused[message.platform] = retry
+                log.warning(
+                    "%d sends to %s failed in a row; the rest wait until %s",
+                    failing,
+                    message.platform,
+                    retry.isoformat(),
+                )
+            return
+        state.failing[message.platform] = 0
+        mark_sent(message, now, ref)
+        stats.sent += 1
+
+
+@dataclass
+class _BatchState:
+    """What one batch's messages share."""
+
+    now: dt.datetime
+    latest: dict[str, OutboxMessage]
+    cache: RenderCache
+    failing: dict[str, int] = field(default_factory=dict)  # platform → failed sends in a row
+    paused: dict[str, dt.datetime] = field(default_factory=dict)  # platform → its retry time
 
 
 def _latest_per_group(batch: list[OutboxMessage]) -> dict[str, OutboxMessage]:
