@@ -64,7 +64,7 @@ class GradingWorker:
         self.sessions = create_sessionmaker(self.engine)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._executor = executor
-        self.graded = 0  # jobs this worker finished (for the load benchmark)
+        self.graded = 0  # submissions this worker graded to the end
 
     # -- running ------------------------------------------------------------------------
 
