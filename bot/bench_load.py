@@ -310,13 +310,14 @@ async def wait_for_results(sender: CountingSender, ids: list[int], within: float
 
 
 async def burst(
-    app: App, sender: CountingSender, label: str, count: int, within: float
+    app: App, sender: CountingSender, label: str, count: int, within: float, workers: Workers
 ) -> dict[str, Any]:
     """`count` submissions from new members, keeping the queue full (refilled to
     BURST_WINDOW whenever half of it is graded) so the workers never wait; graded per
     second, from the first accepted to the last result row written by a worker."""
     members = Members(app, f"{label}-", count)
     tally = Tally()
+    cpu = CpuMeter([p.pid for p in workers.processes if p.returncode is None])
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     sent = 0
@@ -347,6 +348,9 @@ async def burst(
         "drained": drained,
         "seconds": round(seconds, 2),
         "graded_per_s": round(len(created) / seconds, 2) if created else 0.0,
+        # a ratio below the worker count with the machine near 100 % busy means the
+        # cores, shared with PostgreSQL and this process, are what limits it
+        "cpu": {k: v for k, v in cpu.read().items() if k.endswith("_pct")},
     }
 
 
@@ -569,11 +573,11 @@ async def _bench(base: Settings, o: Options, url: str, folder: Path) -> dict[str
         if o.burst > 0:
             timeout = o.drain_seconds
             scaling[str(o.workers)] = await burst(
-                app, sender, f"burst{o.workers}", o.burst, timeout
+                app, sender, f"burst{o.workers}", o.burst, timeout, workers
             )
             if o.workers > 1:
                 await workers.stop(keep=1)
-                scaling["1"] = await burst(app, sender, "burst1", o.burst, timeout)
+                scaling["1"] = await burst(app, sender, "burst1", o.burst, timeout, workers)
         graded_per_worker = workers.graded_per_worker()
         await workers.stop()
         worker_errors = workers.errors()
