@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from handlers.context import Context, UsageError
 from handlers.quiz._common import personal_seed, question_card, rendered, time_limit
-from handlers.quiz._grading import feedback, grade, schedule_review, store
+from handlers.quiz._grading import Outcome, feedback, grade, schedule_review, store
 from handlers.text import plural
 from handlers.types import Reply
 from models.quiz_play import current_streaks, instance_attempts, open_run, streaks_enabled
 from models.quiz_tables import QuizRun
 from models.tables import QuizAttempt
-from quizzes.questions import explain
+from quizzes.questions import RenderedQuestion, explain
 
 MODE_TITLES = {"personal": "Quiz", "review": "Review"}
 
@@ -89,6 +89,19 @@ async def answer_in_run(
     outcome = grade(rq, text, attempt.asked_at, ctx.now)
     if not outcome.readable:
         return [Reply(text=f"{outcome.message} The question is still open.", ephemeral=True)]
+    await _record(ctx, run, attempt, rq, text, outcome)
+    return [Reply(text=feedback(rq, outcome), ephemeral=True), await _move_on(ctx, run)]
+
+
+async def _record(
+    ctx: Context,
+    run: QuizRun,
+    attempt: QuizAttempt,
+    rq: RenderedQuestion,
+    text: str | None,
+    outcome: Outcome,
+) -> None:
+    """Store an answer (None: the time ran out) and plan its spaced-repetition review."""
     store(attempt, text, outcome, ctx.now)
     await schedule_review(
         ctx.db,
@@ -99,7 +112,6 @@ async def answer_in_run(
         in_review=run.mode == "review",
         now=ctx.now,
     )
-    return [Reply(text=feedback(rq, outcome), ephemeral=True), await _move_on(ctx, run)]
 
 
 async def _move_on(ctx: Context, run: QuizRun) -> Reply:
@@ -117,16 +129,7 @@ async def resume(ctx: Context, run: QuizRun) -> list[Reply]:
     if ctx.now - attempt.asked_at <= time_limit(rq):
         return [card(run, attempt)]
     outcome = grade(rq, "", attempt.asked_at, ctx.now)
-    store(attempt, None, outcome, ctx.now)
-    await schedule_review(
-        ctx.db,
-        cohort_id=ctx.cohort.id,
-        member_id=ctx.member.id,
-        rq=rq,
-        outcome=outcome,
-        in_review=run.mode == "review",
-        now=ctx.now,
-    )
+    await _record(ctx, run, attempt, rq, None, outcome)
     missed = Reply(
         text=f"Time ran out on question {run.position + 1}.\n{explain(rq)}", ephemeral=True
     )

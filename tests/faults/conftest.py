@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -10,26 +9,17 @@ import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
-from tests.conftest import POSTGRES_URL, _admin_connection, make_settings
+from tests.conftest import POSTGRES_URL, fresh_postgres, make_settings
 from tests.core.conftest import CATALOG
 from tests.faults.db_proxy import DbProxy
 
 
 @pytest.fixture
 async def pg_name() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database (the test skips, with the reason, if the server is absent)."""
-    name = f"studybot_fault_{uuid.uuid4().hex[:12]}"
-    admin = await _admin_connection()
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield name
-    admin = await _admin_connection()
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    """A fresh PostgreSQL database's name (the test skips, with the reason, if the server is
+    absent)."""
+    async with fresh_postgres() as url:
+        yield url.rsplit("/", 1)[1]
 
 
 @pytest.fixture

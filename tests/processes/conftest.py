@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from tests.conftest import POSTGRES_URL, _admin_connection
+from tests.conftest import fresh_postgres
 from tests.discord import payloads as p
 from tests.discord.fake_discord import FakeDiscord
 from tests.processes.helpers import Processes, SlackCaller, clean_environ
@@ -27,18 +26,8 @@ SLACK_ORGANIZER = "U1"
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database, dropped (with any connection left) afterwards."""
-    name = f"studybot_procs_{uuid.uuid4().hex[:12]}"
-    admin = await _admin_connection()
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-    admin = await _admin_connection()
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture
