@@ -7,13 +7,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import getpass
-import logging
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import logs
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -113,15 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"studybot: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # These narrate every plugin, sweep or job at INFO; only their warnings matter to an
-    # operator (the grading worker logs each job itself).
-    for chatty in ("alembic", "apscheduler", "procrastinate"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+    logs.configure(settings.log_level)
     args.settings = settings
     result: int = args.func(args)
     return result

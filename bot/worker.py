@@ -19,8 +19,11 @@ import signal
 import socket
 from typing import Any
 
+from procrastinate.exceptions import ConnectorException
+
 from bot.clock import Clock, SystemClock
 from bot.grading_queue import QUEUE, GradingQueue
+from bot.logs import away_cause, database_away, one_line
 from bot.settings import Settings
 from handlers.grading_reply import result_reply
 from handlers.serialize import reply_to_json
@@ -160,8 +163,13 @@ class GradingWorker:
                 await self.rescue(reconcile=reconcile)
                 if reconcile:
                     next_reconcile = loop.time() + RECONCILE_SECONDS
-            except Exception:  # the database may be away for a while: try again later
-                log.warning("could not look for stalled grading jobs", exc_info=True)
+            except Exception as exc:  # the database may be away for a while: try again later
+                away = away_cause(exc)
+                log.warning(
+                    "could not look for stalled grading jobs: %s",
+                    one_line(away or exc),
+                    exc_info=away is None,  # an outage needs no traceback
+                )
 
     async def rescue(self, *, reconcile: bool = True) -> None:
         """Retry jobs whose worker stopped sending heartbeats; defer submissions that have
@@ -171,8 +179,17 @@ class GradingWorker:
             queue=QUEUE, seconds_since_heartbeat=self.settings.grading.stalled_seconds
         )
         for job in stalled:
-            log.warning("retrying grading job %s: its worker stopped", job.id)
-            await manager.retry_job(job)
+            try:
+                await manager.retry_job(job)
+            except ConnectorException as exc:
+                if database_away(exc):
+                    raise
+                # Its worker came back and finished it, or another worker retried it first.
+                log.info(
+                    "grading job %s needs no retry: %s", job.id, one_line(exc.__cause__ or exc)
+                )
+                continue
+            log.warning("retried grading job %s: its worker stopped", job.id)
         if reconcile:
             for submission_id in await self._orphans():
                 log.warning("submission %s had no grading job; queueing it", submission_id)

@@ -60,9 +60,11 @@ async def test_a_worker_grades_on_after_its_database_restarts(
         "STUDYBOT_GRADING__STALLED_SECONDS": "2",
         "STUDYBOT_LOG_LEVEL": "WARNING",
     }
-    worker = await asyncio.create_subprocess_exec(
-        str(STUDYBOT), "worker", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
-    )
+    log = tmp_path / "worker.log"
+    with log.open("wb") as stderr:
+        worker = await asyncio.create_subprocess_exec(
+            str(STUDYBOT), "worker", env=env, cwd=tmp_path, stderr=stderr
+        )
     try:
         await talk.text(f"submit softmax {STABLE}", as_="ann")
 
@@ -108,3 +110,5 @@ async def test_a_worker_grades_on_after_its_database_restarts(
         )
     assert per_submission == {"result:1": 1, "result:2": 1, "result:3": 1}
     assert worker.returncode == 0
+    # The outage is in the log as warning lines, not tracebacks (bot.logs.OutageFilter).
+    assert "Traceback" not in log.read_text(errors="replace"), log.read_text()[-3000:]
