@@ -9,9 +9,10 @@ import sys
 # These narrate every plugin, sweep or job at INFO; only their warnings matter to an
 # operator (the grading worker logs each job itself).
 CHATTY = ("alembic", "apscheduler", "procrastinate")
-# Libraries whose loops log a full traceback for every failed try during an outage. Ours
-# log one warning line each; theirs are shortened to match.
-OUTAGE_TRACEBACKS = ("procrastinate",)
+# Loops that log a traceback for every failed try while the database is away: the grading
+# worker, the delivery scheduler and its LISTEN connection, and procrastinate's own. During
+# an outage each try is one warning line instead; any other error keeps its traceback.
+OUTAGE_TRACEBACKS = ("procrastinate", "bot.worker", "bot.scheduler", "bot.outbox_listener")
 # SQLSTATEs of a server that is away or restarting (see handlers/router.py for the list the
 # members' commands use).
 _AWAY_SQLSTATES = ("08", "57P01", "57P02", "57P03")

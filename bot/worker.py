@@ -23,7 +23,7 @@ from procrastinate.exceptions import ConnectorException
 
 from bot.clock import Clock, SystemClock
 from bot.grading_queue import QUEUE, GradingQueue
-from bot.logs import away_cause, database_away, one_line
+from bot.logs import database_away, one_line
 from bot.settings import Settings
 from handlers.grading_reply import result_reply
 from handlers.serialize import reply_to_json
@@ -163,13 +163,8 @@ class GradingWorker:
                 await self.rescue(reconcile=reconcile)
                 if reconcile:
                     next_reconcile = loop.time() + RECONCILE_SECONDS
-            except Exception as exc:  # the database may be away for a while: try again later
-                away = away_cause(exc)
-                log.warning(
-                    "could not look for stalled grading jobs: %s",
-                    one_line(away or exc),
-                    exc_info=away is None,  # an outage needs no traceback
-                )
+            except Exception:  # the database may be away for a while: try again later
+                log.warning("could not look for stalled grading jobs", exc_info=True)
 
     async def rescue(self, *, reconcile: bool = True) -> None:
         """Retry jobs whose worker stopped sending heartbeats; defer submissions that have

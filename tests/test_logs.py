@@ -75,9 +75,21 @@ def test_a_librarys_outage_traceback_becomes_one_warning_line(captured: io.Strin
 
 def test_other_tracebacks_are_kept(captured: io.StringIO) -> None:
     logging.getLogger("procrastinate.worker").error("job failed", exc_info=wrapped(KeyError("x")))
-    ours = wrapped(ConnectionRefusedError(111, "Connection refused"))
-    logging.getLogger("bot.scheduler").error("sweep failed", exc_info=ours)
+    elsewhere = wrapped(ConnectionRefusedError(111, "Connection refused"))
+    logging.getLogger("bot.sandbox").error("sandbox failure", exc_info=elsewhere)
     text = captured.getvalue()
     assert text.count("Traceback (most recent call last)") == 4  # two errors, each chained
     assert "ERROR procrastinate.worker: job failed" in text
-    assert "ERROR bot.scheduler: sweep failed" in text
+    assert "ERROR bot.sandbox: sandbox failure" in text
+
+
+def test_the_schedulers_outage_is_one_line_too(captured: io.StringIO) -> None:
+    try:
+        raise wrapped(asyncpg.exceptions.CannotConnectNowError("the database is starting up"))
+    except ConnectorError:
+        logging.getLogger("bot.scheduler").exception("delivery sweep failed")
+    [line] = captured.getvalue().splitlines()
+    assert line == (
+        "WARNING bot.scheduler: delivery sweep failed (database unavailable:"
+        " CannotConnectNowError: the database is starting up)"
+    )
