@@ -237,7 +237,7 @@ def cmd_schedule_ics(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from bot.grading_queue import is_postgres
-    from bot.worker import GradingWorker
+    from bot.worker import GradingWorker, stop_on_signals
     from models.migrate import upgrade_async
 
     settings: Settings = args.settings
@@ -250,8 +250,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return 2
 
     async def main() -> None:
-        await upgrade_async(settings.database_url)
-        await GradingWorker(settings).run()
+        stopping = stop_on_signals()  # from the start: a stop while starting up exits 0 too
+        await upgrade_async(settings.database_url)  # a migration is never left half done
+        if not stopping.is_set():
+            await GradingWorker(settings).run(stopping=stopping)
 
     asyncio.run(main())
     return 0
@@ -279,7 +281,7 @@ async def embedded_grading(app: App, *, children: bool = True) -> AsyncIterator[
             yield
         return
     worker = GradingWorker(settings, queue=app.grading, clock=app.services.clock)
-    task = asyncio.create_task(worker.run(handle_signals=False), name="grading")
+    task = asyncio.create_task(worker.run(), name="grading")
     try:
         yield
     finally:

@@ -51,6 +51,20 @@ def _failure(exercise: str, message: str) -> dict[str, Any]:
     }
 
 
+async def _cancel_when(event: asyncio.Event, task: asyncio.Task[None]) -> None:
+    await event.wait()
+    task.cancel()
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT, for a process whose only work is grading."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    return stopping
+
+
 class GradingWorker:
     def __init__(
         self,
@@ -71,9 +85,10 @@ class GradingWorker:
 
     # -- running ------------------------------------------------------------------------
 
-    async def run(self, *, wait: bool = True, handle_signals: bool = True) -> None:
-        """Grade until stopped (SIGTERM/SIGINT: jobs in hand are finished first), or with
-        `wait=False` until the queue is empty."""
+    async def run(self, *, wait: bool = True, stopping: asyncio.Event | None = None) -> None:
+        """Grade until `stopping` is set (`studybot worker` sets it on SIGTERM/SIGINT; jobs
+        in hand are finished first) or the task is cancelled, or with `wait=False` until the
+        queue is empty. A stop asked for while starting up ends the run once it has started."""
         # torch takes a second or two to import: not on the event loop (it may be the bot's).
         await asyncio.to_thread(importlib.import_module, "quizzes.exercises.grader")
         executor, owned = await self._open_executor()
@@ -87,14 +102,14 @@ class GradingWorker:
             log.warning("could not look for stalled grading jobs", exc_info=True)
         rescue = asyncio.create_task(self._rescue_loop(), name="rescue stalled jobs")
         worker = asyncio.create_task(self._work(wait=wait), name="grading worker")
-        if handle_signals:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, worker.cancel)  # graceful: see Worker.run
+        # procrastinate's worker finishes the jobs in hand when cancelled (see Worker.run).
+        stopper = asyncio.create_task(_cancel_when(stopping, worker)) if stopping else None
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
         finally:
+            if stopper is not None:
+                stopper.cancel()
             rescue.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await rescue
@@ -139,7 +154,7 @@ class GradingWorker:
 
     async def drain(self) -> None:
         """Grade everything queued, then return (tests, benchmarks)."""
-        await self.run(wait=False, handle_signals=False)
+        await self.run(wait=False)
 
     async def _open_executor(self) -> tuple[Any, bool]:
         if self._executor is not None:

@@ -133,6 +133,43 @@ def test_the_worker_process_starts_and_stops_cleanly_on_sigterm(
             worker.stderr.close()
 
 
+def connected(url: str) -> bool:
+    """Whether anyone else is connected to the database `url` names."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(libpq_conninfo(url.rsplit("/", 1)[0] + "/postgres")) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (name,)
+        ).fetchone()
+    return bool(row and row[0])
+
+
+@pytest.mark.postgres
+def test_a_worker_stopped_while_it_starts_up_exits_cleanly(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """SIGTERM during start-up (migrations, the torch import, the sandbox's warm-up: seconds
+    on a busy machine) is a normal stop, not death by signal."""
+    env = {**os.environ, "STUDYBOT_DATABASE_URL": postgres_url}
+    worker = subprocess.Popen(
+        [str(STUDYBOT), "worker"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not connected(postgres_url):  # it is migrating: its signal handlers are on
+            assert worker.poll() is None and time.monotonic() < deadline, "no connection"
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+        assert worker.stderr is not None
+        assert "Traceback" not in worker.stderr.read()
+        assert registered_workers(postgres_url) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if worker.stderr is not None:
+            worker.stderr.close()
+
+
 def test_procfile_names_existing_commands() -> None:
     procfile = Path(__file__).parents[1] / "Procfile"
     entries = dict(line.split(":", 1) for line in procfile.read_text().splitlines() if line)
