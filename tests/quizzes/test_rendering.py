@@ -77,6 +77,13 @@ def test_the_explanation_shows_the_key_and_the_d2l_link(bank: Bank) -> None:
     assert "within 1.0%" in tolerance_hint(rq)
 
 
+def test_a_multiple_choice_key_reads_as_one_list(bank: Bank) -> None:
+    rq = render_for(bank, "opt-minibatch-tradeoffs", "alice", 0)
+    first = explain(rq).splitlines()[0]
+    assert len(rq.answer) > 1 and first.count(") ") == len(rq.answer)
+    assert ".;" not in first
+
+
 def test_topics_are_listed_with_counts(bank: Bank) -> None:
     topics = {t.id: t for t in list_topics(bank)}
     assert set(topics) == {"probability", "optimization"}
