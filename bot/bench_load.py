@@ -91,7 +91,7 @@ def register(
     parser.add_argument(
         "--burst",
         type=int,
-        default=100,
+        default=200,
         help="submissions per scaling burst (all workers, then one); 0 skips it",
     )
     parser.add_argument(
