@@ -126,7 +126,6 @@ def _display(answer: Answer, choices: tuple[str, ...]) -> str:
     if isinstance(answer, float):
         return format_number(answer)
     letters = (answer,) if isinstance(answer, str) else answer
-    if len(letters) == 1:
-        return f"{letters[0]}) {choices[LETTERS.index(letters[0])]}"
-    # Several choices on one line: drop each one's full stop so it reads "b) …; c) …".
-    return "; ".join(f"{x}) {choices[LETTERS.index(x)].rstrip('.')}" for x in letters)
+    # Several choices share one line: drop each one's full stop so it reads "b) …; c) …".
+    end = "." if len(letters) > 1 else ""
+    return "; ".join(f"{x}) {choices[LETTERS.index(x)].rstrip(end)}" for x in letters)
