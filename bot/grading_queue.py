@@ -12,19 +12,32 @@ A submission row is the durable record; a procrastinate job says "grade submissi
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import procrastinate
+from procrastinate.exceptions import ConnectorException
+from procrastinate.jobs import Job, Status
+from procrastinate.manager import JobManager
 from procrastinate.testing import InMemoryConnector
 from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.logs import database_away, one_line
+
+log = logging.getLogger(__name__)
 
 QUEUE = "grading"
 TASK_NAME = "studybot.grade_submission"
 # A job whose worker died is retried; a job that keeps failing on our side (the database
 # away for minutes, say) gives up, and the worker's reconciliation defers it again later.
 RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
+# How long a worker keeps trying to record a job's end while the database is away.
+RECORD_PATIENCE_SECONDS = 60.0
 
 
 def is_postgres(database_url: str) -> bool:
@@ -48,6 +61,71 @@ class InProcessConnector(InMemoryConnector):
             self.queries.clear()
 
 
+class GradingJobManager(JobManager):
+    """procrastinate's job manager, except that recording a job's end never raises.
+
+    procrastinate's worker records the end of a job (done, or to be retried) in a task that
+    nothing awaits, so an error there reaches the log as asyncio's bare traceback. Two are
+    expected after a database outage: the database is still away (try again for a while), or
+    the job is no longer this worker's, because a rescue loop retried it when this worker's
+    heartbeat stopped (then there is nothing to record: the job's next run sees the
+    submission finished, or grades it). Rescue loops use `retry_job_by_id_async`, unchanged.
+    """
+
+    async def retry_job(
+        self,
+        job: Job,
+        retry_at: dt.datetime | None = None,
+        priority: int | None = None,
+        queue: str | None = None,
+        lock: str | None = None,
+    ) -> None:
+        await self._record_end(
+            job,
+            "its retry",
+            functools.partial(
+                super().retry_job, job, retry_at=retry_at, priority=priority, queue=queue, lock=lock
+            ),
+        )
+
+    async def finish_job(self, job: Job, status: Status, delete_job: bool) -> None:
+        await self._record_end(
+            job,
+            f"that it {status.value}",
+            functools.partial(super().finish_job, job, status=status, delete_job=delete_job),
+        )
+
+    async def _record_end(self, job: Job, what: str, record: Callable[[], Awaitable[None]]) -> None:
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + RECORD_PATIENCE_SECONDS
+        delay = 0.5
+        while True:
+            try:
+                await record()
+                return
+            except ConnectorException as exc:
+                cause = one_line(exc.__cause__ or exc)
+                if not database_away(exc):
+                    log.warning(
+                        "grading job %s was taken over before it could record %s: %s",
+                        job.id,
+                        what,
+                        cause,
+                    )
+                    return
+                if loop.time() + delay > give_up_at:
+                    # Its worker's heartbeat stopped too: a rescue loop retries the job.
+                    log.warning(
+                        "grading job %s could not record %s (database unavailable: %s)",
+                        job.id,
+                        what,
+                        cause,
+                    )
+                    return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
 async def _grade_submission(context: procrastinate.JobContext, submission_id: int) -> None:
     # The worker that runs this job put itself in the context (see bot.worker).
     grader = context.additional_context["grader"]
@@ -64,6 +142,7 @@ def build_task_app(database_url: str) -> procrastinate.App:
     else:
         connector = InProcessConnector()
     app = procrastinate.App(connector=connector)
+    app.job_manager = GradingJobManager(connector)  # before the task, which keeps a reference
     app.task(name=TASK_NAME, queue=QUEUE, pass_context=True, retry=RETRY)(_grade_submission)
     return app
 

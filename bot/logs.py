@@ -16,7 +16,9 @@ OUTAGE_TRACEBACKS = ("procrastinate", "bot.worker", "bot.scheduler", "bot.outbox
 # SQLSTATEs of a server that is away or restarting (see handlers/router.py for the list the
 # members' commands use).
 _AWAY_SQLSTATES = ("08", "57P01", "57P02", "57P03")
-_AWAY_ERRORS = {"OperationalError", "InterfaceError", "ConnectionDoesNotExistError"}
+# PoolTimeout: psycopg's pool (procrastinate's) waited its time for a connection it could
+# not open.
+_AWAY_ERRORS = {"OperationalError", "InterfaceError", "ConnectionDoesNotExistError", "PoolTimeout"}
 
 
 def away_cause(exc: BaseException | None) -> BaseException | None:

@@ -20,6 +20,7 @@ import socket
 from typing import Any
 
 from procrastinate.exceptions import ConnectorException
+from procrastinate.utils import utcnow
 
 from bot.clock import Clock, SystemClock
 from bot.grading_queue import QUEUE, GradingQueue
@@ -190,7 +191,8 @@ class GradingWorker:
         )
         for job in stalled:
             try:
-                await manager.retry_job(job)
+                assert job.id is not None
+                await manager.retry_job_by_id_async(job.id, retry_at=utcnow())
             except ConnectorException as exc:
                 if database_away(exc):
                     raise

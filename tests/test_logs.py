@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import asyncpg
 import pytest
+from psycopg_pool import PoolTimeout
 
 from bot.logs import OutageFilter, database_away
 
@@ -53,6 +54,8 @@ def test_a_refused_or_dropped_connection_is_the_database_being_away() -> None:
     assert database_away(wrapped(asyncpg.exceptions.AdminShutdownError("57P01")))
     assert database_away(wrapped(OperationalError(None)))  # psycopg: no SQLSTATE, no server
     assert database_away(wrapped(OperationalError("08006")))
+    # procrastinate's pool waited for a connection it could not open
+    assert database_away(wrapped(PoolTimeout("couldn't get a connection after 30.00 sec")))
 
 
 def test_other_errors_are_not() -> None:

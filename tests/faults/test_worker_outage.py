@@ -10,11 +10,14 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import procrastinate
 import pytest
+from procrastinate.jobs import Status
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.clock import FakeClock
+from bot.grading_queue import QUEUE, GradingJobManager, libpq_conninfo
 from models.tables import OutboxMessage, Submission
 from tests.conftest import POSTGRES_URL, Chat, make_settings
 from tests.faults.conftest import proxied_url
@@ -112,3 +115,32 @@ async def test_a_worker_grades_on_after_its_database_restarts(
     assert worker.returncode == 0
     # The outage is in the log as warning lines, not tracebacks (bot.logs.OutageFilter).
     assert "Traceback" not in log.read_text(errors="replace"), log.read_text()[-3000:]
+
+
+async def test_a_job_end_is_recorded_once_the_database_is_back(
+    bot: App, talk: Chat, proxy: DbProxy, pg_name: str
+) -> None:
+    """A worker that finishes a job while the database is away records the end when it
+    returns, without raising (nothing awaits procrastinate's recording task). The pool here
+    gives up on a connection after 1 s instead of 30, so the outage outlasts it."""
+    await talk.text(f"submit softmax {STABLE}", as_="ann")
+    conninfo = libpq_conninfo(proxied_url(proxy, pg_name))
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=2, timeout=1)
+    await connector.open_async()
+    try:
+        manager = GradingJobManager(connector)
+        worker_id = await manager.register_worker()
+        job = await manager.fetch_job(queues=[QUEUE], worker_id=worker_id)
+        assert job is not None
+        await proxy.cut()
+        recording = asyncio.create_task(
+            manager.finish_job(job, status=Status.SUCCEEDED, delete_job=False)
+        )
+        await asyncio.sleep(4)
+        assert not recording.done()  # still trying: it neither failed nor gave up
+        await proxy.restore()
+        await asyncio.wait_for(recording, 60)
+        jobs = list(await manager.list_jobs_async(queue=QUEUE))
+    finally:
+        await connector.close_async()
+    assert [(j.id, j.status) for j in jobs] == [(job.id, "succeeded")]

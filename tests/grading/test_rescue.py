@@ -48,3 +48,32 @@ async def test_a_stalled_job_that_ended_meanwhile_is_left_alone_and_the_rest_are
         await worker(bot, executor, queue).rescue(reconcile=False)
         jobs = list(await manager.list_jobs_async(queue=QUEUE))
     assert [(j.id, j.status, j.attempts) for j in jobs] == [(second.id, "todo", 1)]
+
+
+async def test_a_slow_worker_whose_job_was_retried_meanwhile_records_nothing_and_raises_nothing(
+    bot: App, talk: Chat, executor: ForkServerExecutor, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The other side of the race: a worker whose heartbeat stopped (the database was away)
+    comes to record its job's end after a rescue loop retried the job. procrastinate's
+    worker records it in a task nothing awaits, so raising would only leave a traceback."""
+    await talk.text(f"submit softmax {STABLE}", as_="ann")
+    async with open_queue(bot) as queue:
+        manager = queue.app.job_manager
+        slow = await manager.register_worker()
+        job = await manager.fetch_job(queues=[QUEUE], worker_id=slow)
+        assert job is not None
+        await make_stale(queue, slow)
+        await worker(bot, executor, queue).rescue(reconcile=False)
+
+        await manager.retry_job(job)  # it failed there (its result could not be stored)
+        retried = list(await manager.list_jobs_async(queue=QUEUE))
+        # Another worker runs it again and is done with it before the slow one hears back.
+        again = await manager.fetch_job(queues=[QUEUE], worker_id=await manager.register_worker())
+        assert again is not None and again.id == job.id
+        await manager.finish_job(again, status=Status.SUCCEEDED, delete_job=True)
+        await manager.finish_job(job, status=Status.SUCCEEDED, delete_job=True)
+        left = list(await manager.list_jobs_async(queue=QUEUE))
+    assert [(j.id, j.status, j.attempts) for j in retried] == [(job.id, "todo", 1)]
+    assert left == []
+    taken_over = [r.getMessage() for r in caplog.records if "was taken over" in r.getMessage()]
+    assert len(taken_over) == 2 and all(f"job {job.id} " in m for m in taken_over), taken_over
