@@ -104,22 +104,17 @@ class GradingJobManager(JobManager):
                 await record()
                 return
             except ConnectorException as exc:
-                cause = one_line(exc.__cause__ or exc)
-                if not database_away(exc):
+                away = database_away(exc)
+                if not away or loop.time() + delay > give_up_at:
+                    # Away this long, its worker's heartbeat stopped too: a rescue loop
+                    # retries the job.
+                    why = "the database is unavailable" if away else "it was taken over"
                     log.warning(
-                        "grading job %s was taken over before it could record %s: %s",
+                        "grading job %s did not record %s, as %s: %s",
                         job.id,
                         what,
-                        cause,
-                    )
-                    return
-                if loop.time() + delay > give_up_at:
-                    # Its worker's heartbeat stopped too: a rescue loop retries the job.
-                    log.warning(
-                        "grading job %s could not record %s (database unavailable: %s)",
-                        job.id,
-                        what,
-                        cause,
+                        why,
+                        one_line(exc.__cause__ or exc),
                     )
                     return
             await asyncio.sleep(delay)
