@@ -1,8 +1,10 @@
-"""Per-job cgroups (memory and pids) where the host lets us create them.
+"""Per-job cgroups (memory, pids and CPU) where the host lets us create them.
 
-cgroup v2 is used when our own cgroup already delegates `memory` and `pids` to children;
-otherwise writable cgroup v1 `memory` and `pids` hierarchies (a root-run container). Without
-either, the in-sandbox rlimits (RLIMIT_DATA, RLIMIT_NPROC) are the only fences.
+cgroup v2 is used when our own cgroup already delegates `memory` and `pids` to children (and
+`cpu` when it delegates that too); otherwise writable cgroup v1 `memory`, `pids` (and `cpu`)
+hierarchies (a root-run container). Without either, the in-sandbox rlimits (RLIMIT_DATA,
+RLIMIT_NPROC, RLIMIT_CPU) are the only fences, and a job with many busy processes can take
+more than its share of the cores.
 The host creates the job's cgroups and passes open `cgroup.procs` fds into the sandbox; the
 job's first process moves itself in before it forks anything.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 _ROOT = Path("/sys/fs/cgroup")
 TAG_PREFIX = "studybot-sandbox-"  # then the evaluator's pid: see Evaluator.start
 _MB = 1024 * 1024
+_CPU_PERIOD_US = 100_000
 
 
 def _own_cgroups() -> dict[str, str]:
@@ -86,11 +89,16 @@ def _sweep_stale(base: Path, prefix: str) -> None:
 
 
 class CgroupManager:
-    """Creates job cgroups under a per-evaluator parent, if the host allows it."""
+    """Creates job cgroups under a per-evaluator parent, if the host allows it.
 
-    def __init__(self, parents: tuple[Path, ...], version: int) -> None:
+    `parents` are (memory, pids[, cpu]) for v1 and one directory for v2; `has_cpu` says
+    whether each job also gets a CPU quota.
+    """
+
+    def __init__(self, parents: tuple[Path, ...], version: int, has_cpu: bool = False) -> None:
         self.parents = parents
         self.version = version
+        self.has_cpu = has_cpu
 
     @classmethod
     def detect(cls, tag: str) -> CgroupManager | None:
@@ -111,45 +119,62 @@ class CgroupManager:
         if "" not in own or not (_ROOT / "cgroup.controllers").exists():
             return None
         base = _ROOT / own[""].lstrip("/")
-        enabled = (base / "cgroup.subtree_control").read_text().split()
-        if not {"memory", "pids"} <= set(enabled):
+        enabled = set((base / "cgroup.subtree_control").read_text().split())
+        if not {"memory", "pids"} <= enabled:
             return None
         _sweep_stale(base, TAG_PREFIX)
         parent = base / tag
         parent.mkdir(exist_ok=True)
-        (parent / "cgroup.subtree_control").write_text("+memory +pids")
-        return cls((parent,), 2)
+        has_cpu = "cpu" in enabled
+        controllers = "+memory +pids" + (" +cpu" if has_cpu else "")
+        (parent / "cgroup.subtree_control").write_text(controllers)
+        return cls((parent,), 2, has_cpu)
 
     @classmethod
     def _v1(cls, own: dict[str, str], tag: str) -> CgroupManager | None:
         parents = []
-        for controller in ("memory", "pids"):
+        for controller in ("memory", "pids", "cpu"):
             if controller not in own or not (_ROOT / controller).is_dir():
+                if controller == "cpu":
+                    break  # optional: memory and pids are the fences that must hold
                 return None
             base = _ROOT / controller / own[controller].lstrip("/")
             _sweep_stale(base, TAG_PREFIX)
             parent = base / tag
-            parent.mkdir(exist_ok=True)
+            try:
+                parent.mkdir(exist_ok=True)
+            except OSError:
+                if controller == "cpu":
+                    break
+                raise
             parents.append(parent)
-        return cls(tuple(parents), 1)
+        return cls(tuple(parents), 1, has_cpu=len(parents) == 3)
 
-    def create(self, name: str, memory_mb: int, processes: int) -> JobCgroup:
-        """A fresh cgroup for one job with its limits written."""
+    def create(
+        self, name: str, memory_mb: int, processes: int, cpu_cores: float = 0.0
+    ) -> JobCgroup:
+        """A fresh cgroup for one job with its limits written (`cpu_cores` 0: no CPU cap)."""
         dirs = tuple(parent / name for parent in self.parents)
         for directory in dirs:
             directory.mkdir()
         memory = str(memory_mb * _MB)
+        quota = round(cpu_cores * _CPU_PERIOD_US)
         if self.version == 2:
             (dirs[0] / "memory.max").write_text(memory)
             with contextlib.suppress(OSError):
                 (dirs[0] / "memory.swap.max").write_text("0")
             (dirs[0] / "memory.oom.group").write_text("1")
             (dirs[0] / "pids.max").write_text(str(processes))
+            if self.has_cpu and quota > 0:
+                (dirs[0] / "cpu.max").write_text(f"{quota} {_CPU_PERIOD_US}")
         else:
             (dirs[0] / "memory.limit_in_bytes").write_text(memory)
             with contextlib.suppress(OSError):
                 (dirs[0] / "memory.memsw.limit_in_bytes").write_text(memory)
             (dirs[1] / "pids.max").write_text(str(processes))
+            if self.has_cpu and quota > 0:
+                (dirs[2] / "cpu.cfs_period_us").write_text(str(_CPU_PERIOD_US))
+                (dirs[2] / "cpu.cfs_quota_us").write_text(str(quota))
         return JobCgroup(dirs, self.version)
 
     def close(self) -> None:

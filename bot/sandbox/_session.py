@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import time
 from typing import Any
@@ -20,9 +21,8 @@ _KILL_GRACE_SECONDS = 5.0
 
 
 def job_message(job_id: int, job: SandboxJob, limits: SandboxLimits) -> dict[str, Any]:
-    """The run request the in-sandbox code understands."""
+    """The job as the in-sandbox code reads it (from a memfd, see `request_fd`)."""
     return {
-        "op": "run",
         "id": job_id,
         "files": {name: base64.b64encode(data).decode() for name, data in job.files.items()},
         "entry": job.entry,
@@ -31,6 +31,21 @@ def job_message(job_id: int, job: SandboxJob, limits: SandboxLimits) -> dict[str
         "env": _bwrap.job_environment(limits),
         "limits": limits.for_job(),
     }
+
+
+def request_fd(job_id: int, job: SandboxJob, limits: SandboxLimits) -> int:
+    """A memfd holding the job. Only the job's own sandbox reads it: the supervisor passes
+    the fd on without reading, so no job's code or inputs ever enter the supervisor's or the
+    template's memory, and no send can block on a large message."""
+    fd = os.memfd_create(f"studybot-job-{job_id}", os.MFD_CLOEXEC)
+    try:
+        data = memoryview(json.dumps(job_message(job_id, job, limits)).encode())
+        while data:
+            data = data[os.write(fd, data) :]
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 async def wait_for_job(
@@ -65,13 +80,16 @@ async def execute(
     wall = job.wall_seconds if job.wall_seconds is not None else limits.wall_seconds
     cgroup: JobCgroup | None = None
     if cgroups is not None:
-        cgroup = cgroups.create(f"job-{job_id}", limits.memory_mb, limits.processes)
+        cgroup = cgroups.create(
+            f"job-{job_id}", limits.memory_mb, limits.processes, limits.cpu_cores
+        )
     pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, report
     remote = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
     started = time.monotonic()
     try:
+        remote.append(request_fd(job_id, job, limits))
         remote += cgroup.open_procs() if cgroup else []
-        await process.send(job_message(job_id, job, limits), remote)
+        await process.send({"op": "run", "id": job_id}, remote)
     except BaseException:
         for fd in (pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]):
             os.close(fd)

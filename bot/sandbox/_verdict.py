@@ -47,6 +47,17 @@ def _outputs(report: dict[str, Any]) -> dict[str, bytes]:
     return found
 
 
+# How CPython and torch's CPU allocator say "out of memory" (RLIMIT_DATA, not the cgroup).
+_MEMORY_MARKERS = (b"MemoryError", b"DefaultCPUAllocator: can't allocate memory")
+
+
+def _ran_out_of_memory(stderr: bytes) -> bool:
+    """Whether the job's last words were an out-of-memory error. Only the message depends
+    on it: the job could print anything, and its score never depends on its status."""
+    lines = stderr[-4096:].strip().splitlines()
+    return bool(lines) and any(marker in lines[-1] for marker in _MEMORY_MARKERS)
+
+
 def _signal_name(number: int) -> str:
     try:
         return signal.Signals(number).name
@@ -66,7 +77,7 @@ def _classify(
     exit_code, sig = report.get("exit_code"), report.get("signal")
     if sig == signal.SIGXCPU:
         return "timeout", f"CPU time limit of {limits.cpu_seconds} s exceeded"
-    if seen.oom_killed or report.get("kind") == "memory":
+    if seen.oom_killed or (exit_code == 1 and _ran_out_of_memory(seen.stderr)):
         return "memory", f"memory limit of {limits.memory_mb} MB exceeded"
     if isinstance(sig, int):
         return "killed", f"killed by {_signal_name(sig)}"

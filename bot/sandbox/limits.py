@@ -18,9 +18,11 @@ class SandboxLimits:
     wall_seconds: float = 15.0  # the whole job is killed after this; SandboxJob may lower it
     memory_mb: int = 1024  # cgroup memory limit, and RLIMIT_DATA above the interpreter's size
     processes: int = 64  # cgroup pids.max and RLIMIT_NPROC (threads count too)
+    cpu_cores: float = 1.0  # cgroup CPU quota per job, in cores (0: none): its fair share
     open_files: int = 128  # RLIMIT_NOFILE
     file_size_mb: int = 16  # RLIMIT_FSIZE
     tmp_size_mb: int = 64  # the job's private /tmp (its files and outputs live there)
+    tmp_inodes: int = 4096  # files and folders in that /tmp (and /dev/shm): bounds collection
     output_bytes: int = 64 * 1024  # cap on each of stdout and stderr; beyond it: output_limit
     outputs_max_files: int = 16  # files returned from $STUDYBOT_OUT
     outputs_max_bytes: int = 8 * 1024 * 1024  # total size of the returned files

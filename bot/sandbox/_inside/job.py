@@ -1,22 +1,26 @@
 """One job's sandbox, made ahead of time (a "spare") so that a job only pays for handing over
 its files, not for forking a 300 MB interpreter.
 
-The warm interpreter is root in its own user namespace (see `zygote`). For each spare it
-enters fresh pid/mount/net/ipc/uts namespaces and starts there:
+Spares are made by the template (see `template`), a copy of the warm interpreter that never
+holds any job's data. For each spare the template forks a short-lived maker, which enters
+fresh pid/mount/net/ipc/uts namespaces and starts there:
   L  `sleep infinity`, spawned (vfork+exec, so it costs no copy of the interpreter) as pid 1
-     of the job's pid namespace. Killing L ends the job: the kernel then kills everything in
-     that namespace. (A job running as pid 1 itself would ignore its own SIGABRT.)
-  C  a fork of the interpreter, pid 2 there. It waits for a job, joins the job's cgroups,
-     writes the files, moves into a user namespace of its own as uid 65534, and becomes the
-     job: rlimits, no capabilities, seccomp, the submitted code.
-The interpreter mounts the job's /tmp and /dev/shm (size-capped) and hides /proc before
-forking C, then returns to its own namespaces, keeping the job's mount namespace open to
-collect the output files once the job is over.
+     of the job's pid namespace, in a session of its own. Killing L ends the job: the kernel
+     then kills everything in that namespace. (A job running as pid 1 itself would ignore its
+     own SIGABRT.)
+  C  a fork of the maker, pid 2 there, in a session of its own. It waits for a job, joins the
+     job's cgroups, writes the files, moves into a user namespace of its own as uid 65534,
+     and becomes the job: rlimits, no capabilities, seccomp, the submitted code.
+The maker mounts the job's /tmp and /dev/shm (size- and inode-capped) and hides /proc before
+forking C, sends L, C and the job's mount namespace to the supervisor, and exits: L and C are
+then the supervisor's children (it is pid 1 of their parent pid namespace), so it can reap
+them, while it never forks anything itself after the first job.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import socket
 import stat
@@ -26,7 +30,7 @@ from typing import Any
 from . import runner, syscalls, wire
 
 # Order of the file descriptors C receives with a job; cgroup.procs fds follow.
-STDIN, STDOUT, STDERR = range(3)
+STDIN, STDOUT, STDERR, REQUEST = range(4)
 _UID = 65534
 _JOB_NAMESPACES = (
     syscalls.CLONE_NEWNS
@@ -35,7 +39,9 @@ _JOB_NAMESPACES = (
     | syscalls.CLONE_NEWIPC
     | syscalls.CLONE_NEWUTS
 )
-HOME_NAMESPACES = ("mnt", "net", "ipc", "uts", "pid_for_children")
+# Process names, visible in `ps` on the host: what each process of the evaluator is.
+SPARE_NAME, JOB_NAME = "studybot-spare", "studybot-job"
+_MAX_REQUEST = 256 * 1024 * 1024
 
 
 def close_all_except(keep: set[int]) -> None:
@@ -52,13 +58,23 @@ def _mount_private_filesystems(limits: dict[str, Any], cpuinfo: bytes) -> None:
     flags = syscalls.MS_NOSUID | syscalls.MS_NODEV
     # A nested user namespace cannot mount a new procfs under bwrap's; hide it instead,
     # keeping a copy of cpuinfo (torch parses it at import in the cold path).
-    syscalls.mount("tmpfs", "/proc", "tmpfs", flags, "size=64k,mode=755")
+    syscalls.mount("tmpfs", "/proc", "tmpfs", flags, "size=64k,nr_inodes=16,mode=755")
     with open("/proc/cpuinfo", "wb") as f:
         f.write(cpuinfo)
     syscalls.mount("none", "/proc", None, syscalls.MS_REMOUNT | syscalls.MS_RDONLY | flags, None)
-    syscalls.mount("tmpfs", "/tmp", "tmpfs", flags, f"size={limits['tmp_size_mb']}m,mode=1777")
+    # nr_inodes caps how many files a job can leave for the supervisor to look at.
+    inodes = int(limits["tmp_inodes"])
+    syscalls.mount(
+        "tmpfs",
+        "/tmp",
+        "tmpfs",
+        flags,
+        f"size={limits['tmp_size_mb']}m,nr_inodes={inodes},mode=1777",
+    )
     shm_mb = max(1, int(limits["tmp_size_mb"]) // 4)
-    syscalls.mount("tmpfs", "/dev/shm", "tmpfs", flags, f"size={shm_mb}m,mode=1777")
+    syscalls.mount(
+        "tmpfs", "/dev/shm", "tmpfs", flags, f"size={shm_mb}m,nr_inodes={inodes},mode=1777"
+    )
 
 
 def _write_files(files: dict[str, str]) -> None:
@@ -71,39 +87,45 @@ def _write_files(files: dict[str, str]) -> None:
 
 
 def collect_outputs(out_dir: str, limits: dict[str, Any]) -> tuple[dict[str, str], bool]:
-    """Read regular files under `out_dir` (base64), never following links, within the caps."""
+    """Read the regular files at the top of `out_dir` (base64), never following links.
+
+    Bounded work whatever the job left: subfolders are ignored, and the scan stops after
+    `outputs_max_files` files or a few hundred other entries.
+    """
     max_files, budget = int(limits["outputs_max_files"]), int(limits["outputs_max_bytes"])
     found: dict[str, str] = {}
-    truncated = False
-    stack = [(out_dir, "", 0)]
-    while stack:
-        directory, prefix, depth = stack.pop()
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
-            continue
+    truncated, looked_at = False, 0
+    try:
+        entries = os.scandir(out_dir)
+    except OSError:
+        return found, truncated
+    with entries:
         for entry in entries:
-            name = prefix + os.fsencode(entry.name).decode("utf-8", "replace")
+            looked_at += 1
+            if len(found) >= max_files or looked_at > max_files + 256:
+                truncated = True
+                break
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            if stat.S_ISDIR(info.st_mode) and depth < 8:
-                stack.append((entry.path, name + "/", depth + 1))
-            elif not stat.S_ISREG(info.st_mode):
+            if not stat.S_ISREG(info.st_mode):
+                truncated = truncated or stat.S_ISDIR(info.st_mode)
                 continue
-            elif len(found) >= max_files or info.st_size > budget:
+            if info.st_size > budget:
                 truncated = True
-            else:
-                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-                with os.fdopen(fd, "rb") as f:
-                    data = f.read(budget + 1)
-                if len(data) > budget:
-                    truncated = True
-                    continue
-                budget -= len(data)
-                found[name] = base64.b64encode(data).decode()
-    return found, truncated
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as f:
+                data = f.read(budget + 1)
+            if len(data) > budget:
+                truncated = True
+                continue
+            budget -= len(data)
+            found[os.fsencode(entry.name).decode("utf-8", "replace")] = base64.b64encode(
+                data
+            ).decode()
+    return dict(sorted(found.items())), truncated
 
 
 def _become_nobody(proc: int) -> None:
@@ -124,21 +146,37 @@ def _become_nobody(proc: int) -> None:
             os.close(fd)
 
 
+def _read_request(fd: int) -> dict[str, Any]:
+    """The job itself (files, entry, limits…), which the host wrote into a memfd."""
+    size = min(os.fstat(fd).st_size, _MAX_REQUEST)
+    chunks, offset = [], 0
+    while offset < size:
+        chunk = os.pread(fd, min(size - offset, 1 << 20), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    os.close(fd)
+    request: dict[str, Any] = json.loads(b"".join(chunks))
+    return request
+
+
 def _job_process(jobs: socket.socket, proc: int, config: dict[str, Any]) -> int:
-    """C: wait for a job, set it up, hand the notes pipe to the interpreter, run the job."""
-    request, fds = wire.receive(jobs)
-    if request is None:
-        return 0  # the interpreter went away before giving us a job
-    for cgroup_procs in fds[3:]:
+    """C: wait for a job, say it was taken, set it up, run it."""
+    message, fds = wire.receive(jobs)
+    if message is None or len(fds) <= REQUEST:
+        return 0  # the supervisor went away (or gave us nothing) before giving us a job
+    wire.send(jobs, {"op": "took"})  # the liveness handshake: a stopped spare never says it
+    syscalls.set_name(JOB_NAME)
+    for cgroup_procs in fds[REQUEST + 1 :]:
         os.write(cgroup_procs, b"0")  # "0" moves the writer; its children follow
-    for target, fd in enumerate(fds[:3]):
+    for target, fd in enumerate(fds[:REQUEST]):
         os.dup2(fd, target, inheritable=True)
-    _write_files(request["files"])
-    notes_r, notes_w = os.pipe()
-    wire.send(jobs, {"op": "notes"}, [notes_r])
+    request = _read_request(fds[REQUEST])
+    _write_files(request.pop("files"))
     _become_nobody(proc)
-    close_all_except({0, 1, 2, notes_w})
-    return runner.run_job({**config, **request}, notes_w, config["seccomp"])
+    close_all_except({0, 1, 2})
+    return runner.run_job({**config, **request}, config["seccomp"])
 
 
 @dataclass
@@ -147,33 +185,35 @@ class Spare:
 
     init_pid: int  # L: kill it to end the job
     job_pid: int  # C
-    channel: socket.socket  # to C: the job goes in, C's notes pipe comes back
+    channel: socket.socket  # to C: the job goes in, C says it took it
     mount_ns: int  # fd of the job's mount namespace, to collect its outputs
 
 
-def make_spare(config: dict[str, Any], home: dict[str, int]) -> Spare:
-    """Create L and C in fresh namespaces, then return to the `home` namespaces."""
+def make_spare(config: dict[str, Any], supervisor: socket.socket) -> int:
+    """The maker: create L and C in fresh namespaces, send them to the supervisor.
+
+    Runs in a fresh fork of the template and returns its exit code (it never returns to the
+    template's namespaces).
+    """
     syscalls.unshare(_JOB_NAMESPACES)
-    try:
-        init = os.posix_spawn("/usr/bin/sleep", ["sleep", "infinity"], {})
-        proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-        mount_ns = os.open("self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
-        _mount_private_filesystems(config["limits"], config["cpuinfo"])
-        syscalls.sethostname("sandbox")
-        ours, theirs = socket.socketpair()
-        pid = os.fork()
-        if pid == 0:
-            code = 70
-            try:
-                # Forked from the interpreter: let go of every other job's pipes at once.
-                close_all_except({theirs.fileno(), proc})
-                code = _job_process(theirs, proc, config)
-            except BaseException as exc:
-                os.write(2, f"sandbox: job setup failed: {exc!r}\n".encode())
-            os._exit(code)
-        theirs.close()
-        os.close(proc)
-    finally:
-        for name in HOME_NAMESPACES:
-            syscalls.setns(home[name])
-    return Spare(init, pid, ours, mount_ns)
+    init = os.posix_spawn("/usr/bin/sleep", ["sleep", "infinity"], {}, setsid=True)
+    proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    mount_ns = os.open("self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
+    _mount_private_filesystems(config["limits"], config["cpuinfo"])
+    syscalls.sethostname("sandbox")
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        code = 70
+        try:
+            # Its own session and process group: kill(0, …) from the job reaches only the job.
+            os.setsid()
+            syscalls.set_name(SPARE_NAME)
+            close_all_except({theirs.fileno(), proc})
+            code = _job_process(theirs, proc, config)
+        except BaseException as exc:
+            os.write(2, f"sandbox: job setup failed: {exc!r}\n".encode())
+        os._exit(code)
+    theirs.close()
+    wire.send(supervisor, {"op": "spare", "init": init, "job": pid}, [ours.fileno(), mount_ns])
+    return 0

@@ -18,8 +18,6 @@ from .seccomp import SeccompFilter
 JOB_DIR = "/tmp/job"
 OUT_DIR = "/tmp/job/out"
 _MB = 1024 * 1024
-# Messages that mean "out of memory" from CPython and from torch's CPU allocator.
-_MEMORY_MARKERS = ("DefaultCPUAllocator: can't allocate memory", "not enough memory")
 
 
 def _set_limit(which: int, value: int) -> None:
@@ -66,12 +64,6 @@ def _rebind_stdio() -> None:
     )
 
 
-def _is_memory_error(exc: BaseException) -> bool:
-    if isinstance(exc, MemoryError):
-        return True
-    return isinstance(exc, RuntimeError) and any(m in str(exc) for m in _MEMORY_MARKERS)
-
-
 def _exit_code(exc: SystemExit) -> int:
     if exc.code is None:
         return 0
@@ -91,8 +83,11 @@ def _run_main(path: str) -> None:
     exec(code, main.__dict__)
 
 
-def run_job(request: dict[str, Any], notes_fd: int, seccomp: SeccompFilter) -> int:
+def run_job(request: dict[str, Any], seccomp: SeccompFilter) -> int:
     """Run the job in this (forked) process and return its exit code.
+
+    The job holds no fd but its stdin, stdout and stderr: how it ended is what the supervisor
+    sees of its exit, never something it says (a job could say anything).
 
     `request` holds the job (entry, args, seed) merged over the evaluator's config (limits,
     env, data_base_bytes). Everything before `seccomp.load()` is trusted setup.
@@ -121,18 +116,14 @@ def run_job(request: dict[str, Any], notes_fd: int, seccomp: SeccompFilter) -> i
         while tb is not None and not tb.tb_frame.f_code.co_filename.startswith(JOB_DIR):
             tb = tb.tb_next
         traceback.print_exception(type(exc), exc, tb or exc.__traceback__)
-        if _is_memory_error(exc):
-            os.write(notes_fd, b"memory\n")
         code = 1
     for stream in (sys.stdout, sys.stderr):
         # A closed or broken pipe must not change the verdict.
         with contextlib.suppress(BaseException):
             stream.flush()
-    # Let go of the pipes and announce the exit code now: the interpreter can then end the job
-    # while this copy of a 300 MB interpreter is still being torn down (10-30 ms).
+    # Let go of the pipes now: the host has all the output while this copy of a 300 MB
+    # interpreter is torn down.
     for fd in (0, 1, 2):
         with contextlib.suppress(OSError):
             os.close(fd)
-    with contextlib.suppress(OSError):
-        os.write(notes_fd, f"exit {code}\n".encode())
     return code

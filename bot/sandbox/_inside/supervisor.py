@@ -1,8 +1,16 @@
-"""The warm interpreter's serving loop: hands jobs to spares, watches them, reports.
+"""The supervisor: takes jobs from the host, hands each to a spare, watches it, reports.
 
-A job ends when its process announces its exit code or exits, or when the host asks to
-kill it. Then its init is killed (the whole pid namespace dies), its output files are
-collected from its mount namespace, and one JSON report goes to the host.
+It reads job data (it collects each job's output files) and so it never forks: spares come
+from the template (see `template`), which never sees a job. It never blocks on a job or a
+spare either:
+  - the job itself travels in a memfd the host wrote; only a few bytes and fds go to the
+    spare, over a socket with a short timeout;
+  - a spare must say it took the job within HANDOVER_SECONDS (the liveness handshake); a
+    stopped or dead one is killed and the job goes to the next spare;
+  - what a job leaves behind is read with bounded work (`job.collect_outputs`).
+A job ends when its process exits or the host asks to kill it. Then its init is killed (the
+whole pid namespace dies), its output files are collected from its mount namespace, and one
+JSON report goes to the host.
 """
 
 from __future__ import annotations
@@ -14,206 +22,284 @@ import os
 import select
 import signal
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from . import job, runner, syscalls, wire
 
+NAME = "studybot-super"
+HANDOVER_SECONDS = 0.5  # a spare that has not taken its job by then is replaced
+_MAX_TRIES = 4
 
-def _parse_notes(notes: bytes) -> tuple[int | None, bool]:
-    """(exit code if announced, whether a memory error was noted) from C's notes."""
-    exit_code, memory = None, False
-    for line in notes.decode("ascii", "replace").splitlines():
-        word, _, value = line.partition(" ")
-        memory = memory or word == "memory"
-        if word == "exit" and value.isdigit():
-            exit_code = int(value)
-    return exit_code, memory
+
+@dataclass
+class _Waiting:
+    """A job not yet taken by a spare: the fds it goes with, and where its report goes."""
+
+    fds: list[int]  # stdin, stdout, stderr, request memfd, cgroup.procs…
+    report_fd: int
+    tries: int = 0
+
+    def close(self) -> None:
+        for fd in (*self.fds, self.report_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+@dataclass
+class _Handing:
+    """A job sent to a spare that has not yet said it took it."""
+
+    waiting: _Waiting
+    spare: job.Spare
+    deadline: float
 
 
 @dataclass
 class _Running:
-    """A job in progress: its sandbox, where its report goes, what it told us so far."""
+    """A job in progress: its sandbox and where its report goes."""
 
     spare: job.Spare
     report_fd: int
     pidfd: int  # readable once C has exited
-    notes_fd: int | None = None
-    notes: bytes = b""
-    channel_open: bool = True
 
 
 class Supervisor:
     """Serves run/kill requests from the host until the control socket closes."""
 
-    def __init__(self, sock: socket.socket, config: dict[str, Any]) -> None:
+    def __init__(
+        self, sock: socket.socket, template: socket.socket, config: dict[str, Any]
+    ) -> None:
         self.sock = sock
-        self.config = config
+        self.template = template
         self.limits: dict[str, Any] = config["limits"]
         self.spare_count = max(1, int(config.get("spares", 1)))
-        self.home = {
-            name: os.open(f"/proc/self/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
-            for name in job.HOME_NAMESPACES
-        }
+        self.home_mnt = os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
         self.spares: collections.deque[job.Spare] = collections.deque()
+        self.requested = 0  # spares asked of the template, not yet arrived
+        self.queue: collections.deque[int] = collections.deque()  # job ids waiting for a spare
+        self.waiting: dict[int, _Waiting] = {}
+        self.handing: dict[int, _Handing] = {}
         self.running: dict[int, _Running] = {}
-        self.dying: list[int] = []  # pids to reap: killed inits and their jobs
+        self.statuses: dict[int, int] = {}  # exit statuses of jobs' C reaped before we asked
 
-    def _reap(self) -> None:
-        waiting = []
-        for pid in self.dying:
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                continue
-            if not done:
-                waiting.append(pid)
-        self.dying = waiting
+    # ---- spares -------------------------------------------------------------------------
 
-    def _replenish(self) -> None:
-        while len(self.spares) < self.spare_count:
-            self.spares.append(job.make_spare(self.config, self.home))
+    def _request_spares(self) -> None:
+        wanted = self.spare_count + len(self.queue) - len(self.spares) - self.requested
+        for _ in range(max(0, wanted)):
+            wire.send(self.template, {"op": "spare"})
+            self.requested += 1
+
+    def _on_template(self) -> bool:
+        message, fds = wire.receive(self.template)
+        if message is None:
+            return False  # no template, no spares: stop, the host starts a new interpreter
+        self.requested = max(0, self.requested - 1)
+        if message.get("op") == "spare" and len(fds) == 2:
+            channel = socket.socket(fileno=fds[0])
+            channel.settimeout(HANDOVER_SECONDS)
+            self.spares.append(
+                job.Spare(int(message["init"]), int(message["job"]), channel, fds[1])
+            )
+        else:
+            for fd in fds:
+                os.close(fd)
+        return True
 
     def _discard(self, spare: job.Spare) -> None:
-        # Killing L, pid 1 of the job's pid namespace, kills C and whatever it started.
-        os.kill(spare.init_pid, signal.SIGKILL)
-        self.dying += [spare.init_pid, spare.job_pid]
+        # Killing L, pid 1 of the job's pid namespace, kills C and whatever it started, even
+        # when they are stopped. The reaper collects them.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(spare.init_pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(spare.job_pid, signal.SIGKILL)
         spare.channel.close()
         os.close(spare.mount_ns)
 
-    def _start(self, job_id: int, message: dict[str, Any], fds: list[int]) -> None:
-        """fds: the job's stdin, stdout, stderr, report, then its cgroup.procs."""
-        report_fd, forwarded = fds[3], fds[:3] + fds[4:]
-        try:
-            for _attempt in range(2):
-                spare = (
-                    self.spares.popleft() if self.spares else job.make_spare(self.config, self.home)
-                )
-                try:
-                    wire.send(spare.channel, message, forwarded)
-                except OSError:
-                    self._discard(spare)
-                    continue
-                pidfd = os.pidfd_open(spare.job_pid)
-                self.running[job_id] = _Running(spare, report_fd, pidfd)
+    def _reap(self) -> None:
+        """Reap every exited child; keep the statuses of running jobs' processes."""
+        jobs = {run.spare.job_pid for run in self.running.values()}
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
                 return
-            os.close(report_fd)  # no sandbox would take it: the host sees no report
-        finally:
-            for fd in forwarded:
-                os.close(fd)
+            if pid == 0:
+                return
+            if pid in jobs:
+                self.statuses[pid] = status
+
+    # ---- handing jobs over ----------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        while self.queue and self.spares:
+            job_id = self.queue.popleft()
+            waiting = self.waiting.pop(job_id)
+            spare = self.spares.popleft()
+            try:
+                wire.send(spare.channel, {"op": "run"}, waiting.fds)
+            except OSError:  # dead, or stopped with a full buffer
+                self._discard(spare)
+                self._requeue(job_id, waiting)
+                continue
+            deadline = time.monotonic() + HANDOVER_SECONDS
+            self.handing[job_id] = _Handing(waiting, spare, deadline)
+        self._request_spares()
+
+    def _requeue(self, job_id: int, waiting: _Waiting) -> None:
+        waiting.tries += 1
+        if waiting.tries >= _MAX_TRIES:
+            waiting.close()  # the host sees no report: "the job's sandbox ended"
+            return
+        self.waiting[job_id] = waiting
+        self.queue.appendleft(job_id)
+
+    def _on_took(self, job_id: int) -> None:
+        handing = self.handing.pop(job_id)
+        try:
+            message, fds = wire.receive(handing.spare.channel)
+        except (OSError, EOFError, ValueError):
+            message, fds = None, []
+        for fd in fds:
+            os.close(fd)
+        if message is None or message.get("op") != "took":
+            self._discard(handing.spare)
+            self._requeue(job_id, handing.waiting)
+            return
+        for fd in handing.waiting.fds:  # C has its own copies now
+            os.close(fd)
+        pidfd = os.pidfd_open(handing.spare.job_pid)
+        self.running[job_id] = _Running(handing.spare, handing.waiting.report_fd, pidfd)
+
+    def _expire_handovers(self) -> None:
+        now = time.monotonic()
+        for job_id, handing in list(self.handing.items()):
+            if handing.deadline <= now:
+                del self.handing[job_id]
+                self._discard(handing.spare)
+                self._requeue(job_id, handing.waiting)
+
+    # ---- ending jobs ------------------------------------------------------------------------
 
     def _end(self, job_id: int, report: dict[str, Any] | None) -> None:
         """Kill what is left of a job; write its report (None: the host stopped it)."""
         run = self.running.pop(job_id)
-        os.kill(run.spare.init_pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(run.spare.init_pid, signal.SIGKILL)
         if report is not None:
             # No code of the job runs any more; its mount namespace lives while we hold it.
             syscalls.setns(run.spare.mount_ns)
             try:
                 outputs, truncated = job.collect_outputs(runner.OUT_DIR, self.limits)
             finally:
-                syscalls.setns(self.home["mnt"])
+                syscalls.setns(self.home_mnt)
             report.update(outputs=outputs, outputs_truncated=truncated)
             with contextlib.suppress(OSError), os.fdopen(run.report_fd, "wb") as out:
                 out.write(json.dumps(report).encode())
         else:
             os.close(run.report_fd)
         os.close(run.pidfd)
-        if run.notes_fd is not None:
-            os.close(run.notes_fd)
-        self.dying += [run.spare.init_pid, run.spare.job_pid]
         run.spare.channel.close()
         os.close(run.spare.mount_ns)
 
-    def _finish(self, job_id: int, exit_code: int | None, sig: int | None) -> None:
-        _, memory = _parse_notes(self.running[job_id].notes)
-        report = {"exit_code": exit_code, "signal": sig, "kind": "memory" if memory else ""}
-        self._end(job_id, report)
-
-    def _drain_notes(self, job_id: int) -> None:
-        """Read what C wrote before it exited, which select may not have reported yet: the
-        exit and the notes can be ready in the same round, and "memory" must not be missed."""
-        run = self.running[job_id]
-        if run.notes_fd is None and run.channel_open:
-            ready, _, _ = select.select([run.spare.channel], [], [], 0)
-            if ready:
-                self._on_channel(job_id)
-        if run.notes_fd is None:
-            return
-        os.set_blocking(run.notes_fd, False)  # a child of C may still hold the pipe open
-        while run.notes_fd is not None and len(run.notes) <= 1024:
+    def _exit_status(self, pid: int) -> int | None:
+        if pid in self.statuses:
+            return self.statuses.pop(pid)
+        for _ in range(100):
             try:
-                chunk = os.read(run.notes_fd, 256)
-            except BlockingIOError:
-                return
-            if not chunk:
-                return
-            run.notes += chunk
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # still the maker's child for a moment
+                done, status = 0, 0
+            if done:
+                return status
+            time.sleep(0.002)
+        return None
 
     def _on_exit(self, job_id: int) -> None:
-        self._drain_notes(job_id)
-        _, status = os.waitpid(self.running[job_id].spare.job_pid, 0)
-        if os.WIFSIGNALED(status):
-            self._finish(job_id, None, os.WTERMSIG(status))
+        status = self._exit_status(self.running[job_id].spare.job_pid)
+        if status is None:
+            report: dict[str, Any] = {"exit_code": None, "signal": None}
+        elif os.WIFSIGNALED(status):
+            report = {"exit_code": None, "signal": os.WTERMSIG(status)}
         else:
-            self._finish(job_id, os.WEXITSTATUS(status), None)
+            report = {"exit_code": os.WEXITSTATUS(status), "signal": None}
+        self._end(job_id, report)
 
-    def _on_notes(self, job_id: int) -> None:
-        run = self.running[job_id]
-        assert run.notes_fd is not None
-        chunk = os.read(run.notes_fd, 256)
-        if not chunk or len(run.notes) > 1024:  # closed, or flooded by the job
-            os.close(run.notes_fd)
-            run.notes_fd = None
-            return
-        run.notes += chunk
-        exit_code, _ = _parse_notes(run.notes)
-        if exit_code is not None:  # C is exiting: no need to wait for its teardown
-            self._finish(job_id, exit_code, None)
-
-    def _on_channel(self, job_id: int) -> None:
-        run = self.running[job_id]
-        message, fds = wire.receive(run.spare.channel)
-        if message is None:
-            run.channel_open = False
-        elif fds:
-            run.notes_fd = fds[0]
+    # ---- the host -------------------------------------------------------------------------
 
     def _on_control(self) -> bool:
         message, fds = wire.receive(self.sock)
         if message is None:
             return False
         job_id = int(message["id"])
-        if message["op"] == "run":
-            self._start(job_id, message, fds)
-        elif message["op"] == "kill" and job_id in self.running:
-            self._end(job_id, None)
+        if message["op"] == "run" and len(fds) > job.REQUEST + 1:
+            # fds: stdin, stdout, stderr, report, request memfd, then cgroup.procs
+            self.waiting[job_id] = _Waiting(fds[:3] + fds[4:], fds[3])
+            self.queue.append(job_id)
+            return True
+        for fd in fds:
+            os.close(fd)
+        if message["op"] == "kill":
+            self._kill(job_id)
         return True
 
+    def _kill(self, job_id: int) -> None:
+        if job_id in self.running:
+            self._end(job_id, None)
+        elif job_id in self.handing:
+            handing = self.handing.pop(job_id)
+            self._discard(handing.spare)
+            handing.waiting.close()
+        elif job_id in self.waiting:
+            self.queue.remove(job_id)
+            self.waiting.pop(job_id).close()
+
     def _watched(self) -> dict[int, tuple[str, int]]:
-        watched = {self.sock.fileno(): ("control", 0)}
+        watched = {self.sock.fileno(): ("control", 0), self.template.fileno(): ("template", 0)}
+        for job_id, handing in self.handing.items():
+            watched[handing.spare.channel.fileno()] = ("took", job_id)
         for job_id, run in self.running.items():
             watched[run.pidfd] = ("exit", job_id)
-            if run.notes_fd is not None:
-                watched[run.notes_fd] = ("notes", job_id)
-            elif run.channel_open:
-                watched[run.spare.channel.fileno()] = ("channel", job_id)
         return watched
 
+    def _timeout(self) -> float:
+        if not self.handing:
+            return 0.5
+        soonest = min(handing.deadline for handing in self.handing.values())
+        return max(0.0, min(0.5, soonest - time.monotonic()))
+
     def serve(self) -> None:
-        """Loop until the host goes away; then every job and spare is killed."""
-        handlers = {"exit": self._on_exit, "notes": self._on_notes, "channel": self._on_channel}
-        self._replenish()
+        """Loop until the host (or the template) goes away."""
+        syscalls.set_name(NAME)
+        self._request_spares()
         while True:
             watched = self._watched()
-            timeout = 0.05 if self.dying else 0.5
-            readable, _, _ = select.select(list(watched), [], [], timeout)
+            readable, _, _ = select.select(list(watched), [], [], self._timeout())
             self._reap()
             for fd in readable:
                 kind, job_id = watched[fd]
                 if kind == "control":
                     if not self._on_control():
                         return
-                elif job_id in self.running:  # an earlier event may have ended it
-                    handlers[kind](job_id)
-            self._replenish()
+                elif kind == "template":
+                    if not self._on_template():
+                        return
+                elif kind == "took" and job_id in self.handing:
+                    self._on_took(job_id)
+                elif kind == "exit" and job_id in self.running:
+                    self._on_exit(job_id)
+            self._expire_handovers()
+            self._dispatch()
+
+    def stop(self) -> None:
+        """Kill every job and spare (the host has gone)."""
+        for spare in self.spares:
+            self._discard(spare)
+        for handing in self.handing.values():
+            self._discard(handing.spare)
+        for run in self.running.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(run.spare.init_pid, signal.SIGKILL)
+        self.template.close()

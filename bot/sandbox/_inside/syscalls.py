@@ -23,6 +23,7 @@ MS_REMOUNT = 32
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
+PR_SET_NAME = 15
 PR_CAPBSET_DROP = 24
 PR_SET_THP_DISABLE = 41
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -63,6 +64,11 @@ def mount(source: str, target: str, fstype: str | None, flags: int, data: str | 
 def prctl(option: int, arg: int) -> None:
     """prctl(2) with one argument."""
     _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), f"prctl {option}")
+
+
+def set_name(name: str) -> None:
+    """The process name (`comm`, 15 bytes) that `ps` shows on the host."""
+    _check(_libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0), "prctl")
 
 
 def sethostname(name: str) -> None:

@@ -12,7 +12,7 @@ import struct
 from typing import Any
 
 HEADER = struct.Struct("!I")
-MAX_FDS = 8
+MAX_FDS = 16
 
 
 def pack(message: dict[str, Any]) -> bytes:

@@ -1,13 +1,19 @@
-"""The warm interpreter: imports torch once inside the sandbox, then forks each job from it.
+"""The warm interpreter: imports torch once inside the sandbox, then serves jobs.
 
 Started by bubblewrap as `python -I -c <bootstrap> FD CONFIG_JSON [--warm]`, where FD is the
 control socket. After the imports it becomes root of a user namespace of its own (so it may
-create and enter the jobs' namespaces) and pid 1 of its own pid namespace. It keeps `spares`
-job sandboxes ready (see `job`), hands each job to one, watches it, and when it ends kills
-what is left, collects its output files and writes the report. It must stay single-threaded
-(fork after a thread start deadlocks), so it imports torch but runs no op with more than one
-thread, and it never runs untrusted code itself. Without `--warm` it imports nothing: the
-cold path.
+create and enter the jobs' namespaces) and forks pid 1 of its own pid namespace, which forks
+the template (pid 2) before any job exists and then becomes the supervisor:
+
+  bwrap ── zygote (waits) ── supervisor, pid 1 ──┬── template (makes spares, sees no job)
+                                                 └── for each job sandbox, adopted from a
+                                                     maker the template forked: L (pid 1
+                                                     there) and C (the job, pid 2 there)
+
+It must stay single-threaded (fork after a thread start deadlocks), so it imports torch but
+runs no op with more than one thread, and it never runs untrusted code itself. Without
+`--warm` it imports nothing: the cold path. docs/DECISIONS.md has the whole model: who forks
+what, who can signal whom, what each process has seen.
 """
 
 from __future__ import annotations
@@ -15,12 +21,11 @@ from __future__ import annotations
 import gc
 import json
 import os
-import signal
 import socket
 import sys
 from typing import Any
 
-from . import syscalls, wire
+from . import syscalls, template, wire
 from .seccomp import SeccompFilter
 from .supervisor import Supervisor
 
@@ -70,6 +75,35 @@ def _become_namespace_root() -> None:
     )
 
 
+def _serve(control: socket.socket, config: dict[str, Any]) -> int:
+    """pid 1 of the evaluator's pid namespace: fork the template, then supervise.
+
+    The template is forked here, before any job exists, so it (and every spare it makes)
+    starts from memory that never held a job's data.
+    """
+    ours, theirs = socket.socketpair()
+    template_pid = os.fork()
+    if template_pid == 0:
+        code = 70
+        try:
+            control.close()
+            ours.close()
+            code = template.serve(theirs, config)
+        finally:
+            os._exit(code)
+    theirs.close()
+    supervisor = Supervisor(control, ours, config)
+    wire.send(
+        control,
+        {"op": "ready", "rss_mb": config["rss_mb"], "threads": config["threads"]},
+    )
+    try:
+        supervisor.serve()
+    finally:
+        supervisor.stop()
+    return 0
+
+
 def main(argv: list[str]) -> int:
     """Entry point inside the sandbox: `FD CONFIG_JSON [--warm]`."""
     control = socket.socket(fileno=int(argv[0]))
@@ -83,32 +117,22 @@ def main(argv: list[str]) -> int:
     with open("/proc/cpuinfo", "rb") as f:
         config["cpuinfo"] = f.read(1 << 20)
     config["data_base_bytes"] = _status_field("VmData") * 1024
+    config["threads"] = _status_field("Threads")  # must be 1: fork after threads deadlocks
     _become_namespace_root()
-    rss_mb = _status_field("VmRSS") / 1024  # the warm image, before the fork below shares it
+    config["rss_mb"] = _status_field("VmRSS") / 1024  # the warm image that forks share
     gc.collect()
     gc.freeze()  # keeps refcount writes from un-sharing the preloaded pages in every job
-    zygote_pid = os.fork()  # the first child in the new pid namespace: its pid 1
-    if zygote_pid != 0:
+    first = os.fork()  # the first child in the new pid namespace: its pid 1
+    if first != 0:
         control.close()
-        _, status = os.waitpid(zygote_pid, 0)
+        _, status = os.waitpid(first, 0)
         return 0 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else 1
-    zygote = Supervisor(control, config)
-    wire.send(
-        control,
-        {
-            "op": "ready",
-            "rss_mb": rss_mb,
-            "threads": _status_field("Threads"),
-        },
-    )
+    code = 70
     try:
-        zygote.serve()
-    finally:
-        for spare in zygote.spares:
-            os.kill(spare.init_pid, signal.SIGKILL)
-        for run in zygote.running.values():
-            os.kill(run.spare.init_pid, signal.SIGKILL)
-    return 0
+        code = _serve(control, config)
+    except BaseException as exc:
+        os.write(2, f"sandbox: supervisor failed: {exc!r}\n".encode())
+    os._exit(code)
 
 
 if __name__ == "__main__":
