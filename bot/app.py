@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SystemClock
 from bot.grading_queue import GradingQueue
-from bot.settings import Settings
+from bot.settings import Settings, next_monday
 from handlers import build_router
 from handlers.catalog import WorkCatalog, default_catalog
 from handlers.context import Services
@@ -20,6 +22,7 @@ from handlers.types import Invocation, Reply
 from models.cohorts import bind, cohort_for_channel, create_cohort, first_cohort
 from models.db import create_engine, create_sessionmaker
 from models.migrate import upgrade_async
+from models.tables import Cohort
 from quizzes.curriculum import default_curriculum
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,9 @@ class App:
     router: Router
     engine: AsyncEngine
     grading: GradingQueue
+    # Said once at start (the console prints them; every process logs them): cohort
+    # settings in the environment that the database's cohort doesn't follow.
+    start_notes: list[str] = field(default_factory=list)
 
     @classmethod
     async def create(
@@ -64,20 +70,24 @@ class App:
 
     async def ensure_default_cohort(self) -> None:
         defaults = self.services.settings.cohort
+        now = self.services.clock.now()
         try:
             async with self.services.sessions() as db, db.begin():
-                if await first_cohort(db) is not None:
+                existing = await first_cohort(db)
+                if existing is not None:
+                    self._report_differences(existing)
                     return
                 cohort = await create_cohort(
                     db,
                     name=defaults.name,
                     timezone=defaults.timezone,
-                    first_session=defaults.first_session,
+                    first_session=defaults.first_session or next_monday(now.date()),
                     session_time=defaults.session_time,
                     cadence_days=defaults.cadence_days,
                     session_count=defaults.sessions,
                     curriculum=self.services.curriculum,
-                    now=self.services.clock.now(),
+                    now=now,
+                    quiz_pass_mark=defaults.quiz_pass_mark,
                 )
                 name, count = cohort.name, len(cohort.sessions)
         except IntegrityError:
@@ -88,6 +98,14 @@ class App:
                     raise
             return
         log.info("created cohort %r with %d sessions", name, count)
+
+    def _report_differences(self, cohort: Cohort) -> None:
+        """The environment's cohort settings only shape a new cohort; say so when one set
+        explicitly differs from the cohort in the database, instead of ignoring it silently."""
+        defaults = self.services.settings.cohort
+        for note in cohort_differences(defaults.model_fields_set, defaults, cohort):
+            log.warning("%s", note)
+            self.start_notes.append(note)
 
     async def bind_channel(self, platform: str, workspace_id: str, channel_id: str) -> None:
         """Bind a channel to the default cohort (if it isn't bound yet): it gets the cohort's
@@ -105,6 +123,46 @@ class App:
         if not self.grading.postgres:
             await self.grading.close()
         await self.engine.dispose()
+
+
+# Cohort setting -> (its value in the database, the command that changes it)
+_COHORT_SETTINGS: dict[str, tuple[Callable[[Cohort], object], str]] = {
+    "name": (lambda c: c.name, "admin cohort name"),
+    "timezone": (lambda c: c.timezone, "admin cohort timezone"),
+    "first_session": (lambda c: c.first_session, "admin cohort start"),
+    "session_time": (lambda c: c.session_time, "admin cohort time"),
+    "cadence_days": (lambda c: c.cadence_days, "admin cohort cadence"),
+    "quiz_pass_mark": (lambda c: c.quiz_pass_mark, "admin cohort quizpass"),
+    "sessions": (lambda c: len(c.sessions), ""),
+}
+
+
+def cohort_differences(explicit: set[str], defaults: object, cohort: Cohort) -> list[str]:
+    """One sentence per cohort setting given in the environment that the cohort differs from."""
+    notes = []
+    for name, (current, command) in _COHORT_SETTINGS.items():
+        wanted = getattr(defaults, name)
+        if name not in explicit or wanted is None or wanted == current(cohort):
+            continue
+        variable = f"STUDYBOT_COHORT__{name.upper()}"
+        change = (
+            f"change it with `{command}`"
+            if command
+            else "it only applies when a new cohort is created"
+        )
+        notes.append(
+            f"{variable} is {_shown(wanted)} but the cohort uses {_shown(current(cohort))}; "
+            f"{change}."
+        )
+    return notes
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def freeze_heap() -> None:

@@ -34,14 +34,26 @@ class CohortDefaults(BaseModel):
 
     name: str = Field("d2l study group", min_length=1, max_length=100)
     timezone: str = "UTC"
-    first_session: dt.date = Field(default_factory=lambda: _next_monday(dt.date.today()))
+    # None: the Monday after the bot's first start, by the bot's clock (the console's
+    # `--clock` when given), so a scripted console never finds its start date in the past.
+    first_session: dt.date | None = None
     session_time: dt.time = dt.time(17, 0)
     cadence_days: int = Field(14, ge=1, le=365)
     sessions: int = Field(20, ge=1, le=60)
+    quiz_pass_mark: float = Field(
+        0.6, gt=0, le=1, description="Share of right answers that makes a quiz count."
+    )
     organizers: list[str] = Field(
         default_factory=list,
-        description="Member names or platform ids (slack:U123, discord:456) who are organizers.",
+        description="Platform ids (slack:T123:U456, discord:789) of the organizers.",
     )
+
+    @field_validator("organizers")
+    @classmethod
+    def _platform_ids(cls, value: list[str]) -> list[str]:
+        from models.members import organizer_key  # ValueError names the id forms
+
+        return [organizer_key(entry) for entry in value]
 
     @field_validator("timezone")
     @classmethod
@@ -214,5 +226,5 @@ def env_name(loc: tuple[int | str, ...]) -> str:
     return ENV_PREFIX + "__".join(part.upper() for part in parts)
 
 
-def _next_monday(today: dt.date) -> dt.date:
+def next_monday(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)

@@ -10,6 +10,7 @@ from handlers import (
     exercises,
     help,
     linking,
+    membership,
     outbox_admin,
     progress,
     quiz,
@@ -21,6 +22,7 @@ from handlers.router import Router
 
 GROUPS = (
     help,
+    membership,
     schedule,
     attendance,
     reminders,

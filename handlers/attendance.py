@@ -24,6 +24,7 @@ def register(router: Router) -> None:
             summary="say whether you'll come to the next session (or session N)",
             handler=rsvp,
             examples=("rsvp yes", "rsvp maybe 4"),
+            joins=True,
         )
     )
     router.add(
@@ -34,6 +35,7 @@ def register(router: Router) -> None:
             handler=ask,
             group="Live Q&A",
             examples=("ask Why does Adam need bias correction?",),
+            joins=True,
         )
     )
     router.add(
@@ -53,6 +55,7 @@ def register(router: Router) -> None:
             handler=upvote,
             group="Live Q&A",
             examples=("upvote 2",),
+            joins=True,
         )
     )
     router.add(

@@ -61,6 +61,7 @@ def register(router: Router) -> None:
             "in Slack or Discord). Hidden tests use new random inputs each time; your best attempt "
             "counts and every attempt is kept.",
             examples=("submit softmax ```python\nimport torch\ndef softmax(X): ...\n```",),
+            joins=True,
         )
     )
 

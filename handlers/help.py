@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers.context import Context, UsageError
 from handlers.router import Command, Router
 from handlers.types import Reply, ReplyField
+from models.members import MEMBER
 
 
 def register(router: Router) -> None:
     async def show_help(ctx: Context) -> Reply:
         if ctx.args:
             return _command_help(router, ctx.args)
-        return _overview(router, ctx.is_organizer)
+        reply = _overview(router, ctx.is_organizer)
+        if ctx.enrollment.status != MEMBER:
+            note = "You're reading as a visitor: `d2l join` makes you a member."
+            reply = replace(reply, text=f"{reply.text}\n{note}")
+        return reply
 
     router.add(
         Command(

@@ -13,6 +13,7 @@ from handlers.schedule import relative
 from handlers.serialize import reply_from_json
 from handlers.text import when
 from handlers.types import Reply, ReplyField
+from models.preferences import ASSIGNMENT_REMINDER, SESSION_REMINDER, dm_refusal
 from models.tables import Assignment, Cohort, OutboxMessage, Session
 from models.work import assignment_completed, rsvp_counts, session_assignments
 from quizzes.curriculum import Curriculum
@@ -58,6 +59,16 @@ async def render_message(
     payload = message.payload
     if "reply" in payload:
         return reply_from_json(payload["reply"])
+    if message.kind in (SESSION_REMINDER, ASSIGNMENT_REMINDER) and message.cohort_id:
+        refused = await dm_refusal(
+            db,
+            message.cohort_id,
+            message.kind,
+            int(payload.get("member_id", 0)),
+            payload.get("session_id"),
+        )
+        if refused is not None:
+            raise Skip(refused)
     if message.kind in ("announcement", "reminder", "dm_reminder", "recording"):
         session = await cache.session(db, int(payload.get("session_id", 0)))
         if session is None:

@@ -10,11 +10,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.progress import plan_nudges
+from models.members import first_identities
 from models.outbox import Planned, enqueue
+from models.preferences import (
+    ASSIGNMENT_REMINDER,
+    PERSONAL_KINDS,
+    SESSION_REMINDER,
+    PersonalDms,
+    personal_dms,
+)
 from models.tables import (
     Assignment,
     Cohort,
-    Enrollment,
     Identity,
     OutboxMessage,
     PlatformBinding,
@@ -37,12 +44,13 @@ async def plan_cohort(
     planned: list[Planned] = []
     for session in sessions:
         planned += _channel_messages(cohort, session, bindings)
-    planned += await _personal_reminders(db, cohort, sessions)
-    planned += await _assignment_reminders(db, cohort, now)
-    planned += await plan_nudges(db, cohort, now)
+    wanted = await personal_dms(db, cohort.id)
+    planned += await _personal_reminders(db, cohort, sessions, wanted)
+    planned += await _assignment_reminders(db, cohort, now, wanted)
+    planned += await plan_nudges(db, cohort, now, wanted)
     planned = [p for p in planned if limit is None or p.due_at <= limit]
     await enqueue(db, planned, now)
-    await _cancel_opted_out(db, cohort)
+    await _cancel_unwanted(db, cohort, wanted)
     return len(planned)
 
 
@@ -91,36 +99,31 @@ def _channel_messages(
 
 
 async def _personal_reminders(
-    db: AsyncSession, cohort: Cohort, sessions: list[Session]
+    db: AsyncSession, cohort: Cohort, sessions: list[Session], wanted: PersonalDms
 ) -> list[Planned]:
-    rows = await db.execute(
-        select(Enrollment, Identity)
-        .join(Identity, Identity.member_id == Enrollment.member_id)
-        .where(Enrollment.cohort_id == cohort.id, Enrollment.dm_reminders.is_(True))
-        .order_by(Enrollment.member_id, Identity.id)
-    )
-    first_identity: dict[int, tuple[Enrollment, Identity]] = {}
-    for enrollment, identity in rows:
-        first_identity.setdefault(enrollment.member_id, (enrollment, identity))
+    """Session reminders for members who turned them on, except for sessions they said
+    "no" to."""
+    identities = await first_identities(db, list(wanted.session_offsets))
     return [
         _direct(
             identity,
             key=f"dm:{session.id}:{offset}:{member_id}",
-            kind="dm_reminder",
+            kind=SESSION_REMINDER,
             payload={"session_id": session.id, "member_id": member_id},
             group=f"dm:{session.id}:{member_id}",
             due_at=session.starts_at - dt.timedelta(minutes=offset),
             expires_at=session.starts_at,
             cohort_id=cohort.id,
         )
-        for member_id, (enrollment, identity) in first_identity.items()
+        for member_id, identity in identities.items()
         for session in sessions
-        for offset in sorted(set(enrollment.dm_offsets))
+        if wanted.wants(SESSION_REMINDER, member_id, session.id)
+        for offset in sorted(set(wanted.session_offsets[member_id]))
     ]
 
 
 async def _assignment_reminders(
-    db: AsyncSession, cohort: Cohort, now: dt.datetime
+    db: AsyncSession, cohort: Cohort, now: dt.datetime, wanted: PersonalDms
 ) -> list[Planned]:
     assignments = list(
         await db.scalars(
@@ -129,20 +132,12 @@ async def _assignment_reminders(
     )
     if not assignments:
         return []
-    rows = await db.execute(
-        select(Enrollment.member_id, Identity)
-        .join(Identity, Identity.member_id == Enrollment.member_id)
-        .where(Enrollment.cohort_id == cohort.id)
-        .order_by(Enrollment.member_id, Identity.id)
-    )
-    identities: dict[int, Identity] = {}
-    for member_id, identity in rows:
-        identities.setdefault(member_id, identity)
+    identities = await first_identities(db, sorted(wanted.assignments))
     return [
         _direct(
             identity,
             key=f"due:{assignment.id}:{offset}:{member_id}",
-            kind="assignment_reminder",
+            kind=ASSIGNMENT_REMINDER,
             payload={"assignment_id": assignment.id, "member_id": member_id},
             group=f"due:{assignment.id}:{member_id}",
             due_at=assignment.due_at - dt.timedelta(minutes=offset),
@@ -180,22 +175,22 @@ def _direct(
     )
 
 
-async def _cancel_opted_out(db: AsyncSession, cohort: Cohort) -> None:
-    """Pending personal reminders of members who turned them off are cancelled."""
-    opted_out = select(Enrollment.member_id).where(
-        Enrollment.cohort_id == cohort.id, Enrollment.dm_reminders.is_(False)
-    )
+async def _cancel_unwanted(db: AsyncSession, cohort: Cohort, wanted: PersonalDms) -> None:
+    """Pending personal messages of people who left or turned that kind off are cancelled.
+    (A "no" RSVP only skips its session's reminders when they fall due: answering "yes"
+    again brings them back.)"""
     pending = list(
         await db.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.cohort_id == cohort.id,
-                OutboxMessage.kind == "dm_reminder",
+                OutboxMessage.kind.in_(PERSONAL_KINDS),
                 OutboxMessage.status == "pending",
             )
         )
     )
-    out = set(await db.scalars(opted_out))
-    ids = [m.id for m in pending if m.payload.get("member_id") in out]
+    ids = [
+        m.id for m in pending if not wanted.wants(m.kind, int(m.payload.get("member_id", 0)), None)
+    ]
     if ids:
         await db.execute(
             update(OutboxMessage)

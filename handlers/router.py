@@ -15,8 +15,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from handlers.context import Context, NotAllowed, Services, UsageError
 from handlers.parsing import ParsedMessage, parse_message
 from handlers.types import Invocation, Reply
+from handlers.welcome import welcome_text
 from models.cohorts import cohort_for_channel
-from models.members import enroll, member_for_identity, named_in
+from models.members import enroll, join, member_for_identity, named_in
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class Command:
     organizer_only: bool = False
     examples: tuple[str, ...] = ()
     group: str = "Study group"
+    # The command records work (a submission, an answer, an RSVP…): it makes the caller a
+    # member first. Reading commands enrol nobody.
+    joins: bool = False
 
 
 @dataclass
@@ -140,15 +144,18 @@ class Router:
                 display_name=invocation.user_name,
                 now=now,
             )
+            organizers = services.settings.cohort.organizers
             configured = named_in(
-                services.settings.cohort.organizers,
-                invocation.platform,
-                invocation.user_id,
-                invocation.user_name,
+                organizers, invocation.platform, invocation.workspace_id, invocation.user_id
             )
             enrollment = await enroll(
                 db, cohort_id=cohort.id, member_id=member.id, now=now, organizer=configured
             )
+            welcome = ""
+            if command.joins:
+                joined = await join(db, enrollment, now=now, organizers_configured=bool(organizers))
+                if joined.joined:
+                    welcome = welcome_text(cohort.name, joined)
             is_organizer = enrollment.role == "organizer"
             if command.organizer_only and not is_organizer:
                 raise NotAllowed(f"`d2l {command.name}` is for organizers of {cohort.name}.")
@@ -166,6 +173,8 @@ class Router:
             )
             result = await command.handler(ctx)
         replies = [result] if isinstance(result, Reply) else list(result)
+        if welcome:
+            replies = _with_welcome(replies, welcome)
         return [_with_zone(r, cohort.timezone) for r in replies]
 
     def _unknown(self, words: Sequence[str]) -> Reply:
@@ -210,6 +219,16 @@ def usage_reply(command: Command, problem: str = "") -> Reply:
 
 def error_reply(text: str) -> Reply:
     return Reply(text=text, ephemeral=True, is_error=True)
+
+
+def _with_welcome(replies: list[Reply], welcome: str) -> list[Reply]:
+    """The joining notice rides on the first private reply's footer (one message, as before);
+    after a reply the channel sees, it comes as a private reply of its own."""
+    first = replies[0] if replies else None
+    if first is None or not first.ephemeral:
+        return [*replies, Reply(text=welcome, ephemeral=True)]
+    footer = welcome if not first.footer else f"{welcome}\n{first.footer}"
+    return [replace(first, footer=footer), *replies[1:]]
 
 
 def _with_zone(reply: Reply, timezone: str) -> Reply:

@@ -31,6 +31,7 @@ async def create_cohort(
     session_count: int,
     curriculum: Curriculum,
     now: dt.datetime,
+    quiz_pass_mark: float = 0.6,
 ) -> Cohort:
     """A cohort with its sessions taken from the curriculum and dated by the cadence."""
     cohort = Cohort(
@@ -40,6 +41,7 @@ async def create_cohort(
         session_time=session_time,
         cadence_days=cadence_days,
         pass_threshold=0.8,
+        quiz_pass_mark=quiz_pass_mark,
         skipped_dates=[],
         announce_days_before=3,
         reminder_offsets=[1440, 60],

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import Enrollment, Identity, Member
+
+MEMBER, VISITOR, LEFT = "member", "visitor", "left"
 
 
 async def member_for_identity(
@@ -70,7 +74,8 @@ async def enroll(
     now: dt.datetime,
     organizer: bool = False,
 ) -> Enrollment:
-    """The member's enrolment in the cohort; the cohort's first member becomes an organizer."""
+    """The person's enrolment in the cohort, created as a visitor on first contact (reading
+    enrols nobody as a member: see `join`). `organizer` grants the organizer role."""
     mine = select(Enrollment).where(
         Enrollment.cohort_id == cohort_id, Enrollment.member_id == member_id
     )
@@ -79,14 +84,11 @@ async def enroll(
         if organizer and existing.role != "organizer":
             existing.role = "organizer"
         return existing
-    count = await db.scalar(
-        select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort_id)
-    )
-    role = "organizer" if organizer or not count else "member"
+    role = "organizer" if organizer else "member"
     try:
         async with db.begin_nested():  # two first messages at once: one enrols, one finds it
             enrollment = Enrollment(
-                cohort_id=cohort_id, member_id=member_id, role=role, joined_at=now
+                cohort_id=cohort_id, member_id=member_id, role=role, status=VISITOR, joined_at=now
             )
             db.add(enrollment)
             await db.flush()
@@ -98,7 +100,119 @@ async def enroll(
     return enrollment
 
 
-def named_in(configured: Iterable[str], platform: str, user_id: str, name: str) -> bool:
-    """Whether a settings list of organizers names this person (by `platform:id` or name)."""
-    wanted = {entry.strip().lower() for entry in configured}
-    return f"{platform}:{user_id}".lower() in wanted or name.strip().lower() in wanted
+@dataclass(frozen=True)
+class Joined:
+    """What `join` changed: whether the person became a member now, and an organizer."""
+
+    joined: bool
+    made_organizer: bool
+
+
+async def join(
+    db: AsyncSession, enrollment: Enrollment, *, now: dt.datetime, organizers_configured: bool
+) -> Joined:
+    """Make the person a member (again). The first member becomes an organizer when the
+    settings name none and the cohort has none yet: whoever sets a bot up talks to it first."""
+    if enrollment.status == MEMBER:
+        return Joined(joined=False, made_organizer=False)
+    enrollment.status, enrollment.left_at = MEMBER, None
+    made_organizer = False
+    if not organizers_configured and enrollment.role != "organizer":
+        others = await db.scalar(
+            select(func.count())
+            .select_from(Enrollment)
+            .where(
+                Enrollment.cohort_id == enrollment.cohort_id,
+                Enrollment.id != enrollment.id,
+                or_(Enrollment.role == "organizer", Enrollment.status == MEMBER),
+            )
+        )
+        if not others:
+            enrollment.role, made_organizer = "organizer", True
+    await db.flush()
+    return Joined(joined=True, made_organizer=made_organizer)
+
+
+async def leave(db: AsyncSession, enrollment: Enrollment, now: dt.datetime) -> bool:
+    """End the membership (history stays); False if the person wasn't a member."""
+    if enrollment.status != MEMBER:
+        return False
+    enrollment.status, enrollment.left_at = LEFT, now
+    await db.flush()
+    return True
+
+
+ORGANIZER_FORMS = (
+    "slack:TEAM_ID:USER_ID (e.g. slack:T012AB3C4:U012AB3CD) or discord:USER_ID "
+    "(e.g. discord:80351110224678912)"
+)
+FIND_AN_ID = (
+    "On Slack, open the person's profile, ⋮ → Copy member ID (U…); the workspace id (T…) is "
+    "in the address of Slack in a browser (app.slack.com/client/T…). On Discord, turn on "
+    "User Settings → Advanced → Developer Mode, then right-click the person → Copy User ID."
+)
+_SLACK = re.compile(r"slack:(T[A-Z0-9]+):([UW][A-Z0-9]+)", re.IGNORECASE)
+_DISCORD = re.compile(r"discord:(\d{15,22})")
+_CONSOLE = re.compile(r"console:(\S+)")
+
+
+def organizer_key(entry: str) -> str:
+    """A configured organizer in its one stored form; ValueError for a name or a bad id.
+    Names are refused because anyone can take someone else's display name."""
+    text = entry.strip()
+    if slack := _SLACK.fullmatch(text):
+        return f"slack:{slack[1].upper()}:{slack[2].upper()}"
+    if _DISCORD.fullmatch(text) or _CONSOLE.fullmatch(text):
+        return text
+    raise ValueError(
+        f"{entry!r} is not a platform id. Organizers are named by id, never by display name "
+        f"(anyone can change theirs): {ORGANIZER_FORMS}. {FIND_AN_ID}"
+    )
+
+
+def identity_key(platform: str, workspace_id: str, user_id: str) -> str:
+    """How an identity is written in STUDYBOT_COHORT__ORGANIZERS and in replies. A Slack
+    user id is only unique within its workspace; a Discord id is unique everywhere."""
+    if platform == "slack":
+        return f"slack:{workspace_id}:{user_id}"
+    return f"{platform}:{user_id}"
+
+
+def named_in(configured: Iterable[str], platform: str, workspace_id: str, user_id: str) -> bool:
+    """Whether the settings' organizers (already in `organizer_key` form) name this identity."""
+    return identity_key(platform, workspace_id, user_id) in set(configured)
+
+
+async def organizers_of(
+    db: AsyncSession, cohort_id: int
+) -> list[tuple[Enrollment, list[Identity]]]:
+    """The cohort's organizers with their identities, in the order they enrolled."""
+    enrollments = list(
+        await db.scalars(
+            select(Enrollment)
+            .where(Enrollment.cohort_id == cohort_id, Enrollment.role == "organizer")
+            .order_by(Enrollment.id)
+        )
+    )
+    identities = await db.scalars(
+        select(Identity)
+        .where(Identity.member_id.in_([e.member_id for e in enrollments]))
+        .order_by(Identity.id)
+    )
+    by_member: dict[int, list[Identity]] = {}
+    for identity in identities:
+        by_member.setdefault(identity.member_id, []).append(identity)
+    return [(e, by_member.get(e.member_id, [])) for e in enrollments]
+
+
+async def first_identities(db: AsyncSession, member_ids: list[int]) -> dict[int, Identity]:
+    """Each member's first identity (the platform they first used): where their DMs go."""
+    rows = await db.scalars(
+        select(Identity)
+        .where(Identity.member_id.in_(member_ids))
+        .order_by(Identity.member_id, Identity.id)
+    )
+    found: dict[int, Identity] = {}
+    for identity in rows:
+        found.setdefault(identity.member_id, identity)
+    return found

@@ -4,7 +4,7 @@ Merging moves every row that points at the absorbed member to the surviving one,
 table, found from the foreign keys on `members.id` (so tables added later are covered too).
 Where a unique constraint would clash, one row of the pair is kept: the better quiz answer,
 the newer RSVP, the survivor's own row otherwise; enrolments are combined (organizer if
-either was, personal reminders if either had them).
+either was, a member if either was, personal reminders if either had them).
 """
 
 from __future__ import annotations
@@ -53,7 +53,15 @@ async def split_identity(db: AsyncSession, identity: Identity, now: dt.datetime)
     identity.member_id = member.id
     cohorts = await db.scalars(select(Enrollment.cohort_id).where(Enrollment.member_id == old_id))
     for cohort_id in list(cohorts):
-        db.add(Enrollment(cohort_id=cohort_id, member_id=member.id, role="member", joined_at=now))
+        db.add(
+            Enrollment(
+                cohort_id=cohort_id,
+                member_id=member.id,
+                role="member",
+                status="visitor",
+                joined_at=now,
+            )
+        )
     await db.flush()
     return member
 
@@ -142,6 +150,9 @@ async def _merge_enrollments(db: AsyncSession, survivor_id: int, absorbed_id: in
             continue  # moved as it is
         if theirs.role == "organizer":
             ours.role = "organizer"
+        if theirs.status == "member" or (theirs.status == "left" and ours.status == "visitor"):
+            ours.status, ours.left_at = theirs.status, theirs.left_at
+        ours.assignment_reminders = ours.assignment_reminders and theirs.assignment_reminders
         if theirs.dm_reminders and not ours.dm_reminders:
             ours.dm_reminders, ours.dm_offsets = True, theirs.dm_offsets
         ours.joined_at = min(ours.joined_at, theirs.joined_at)

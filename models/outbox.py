@@ -70,7 +70,9 @@ async def enqueue(
     db: AsyncSession, messages: list[Planned], now: dt.datetime, *, reschedule: bool = True
 ) -> None:
     """Insert messages; a key already there keeps its row (and, if still pending and
-    `reschedule`, takes the new due time, expiry and payload: the session moved)."""
+    `reschedule`, takes the new due time, expiry and payload: the session moved). A row
+    cancelled because its person no longer wanted it is pending again when planned again
+    (they joined again, or turned that kind of message back on)."""
     if not messages:
         return
     insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -100,8 +102,9 @@ async def enqueue(
                     "due_at": statement.excluded.due_at,
                     "expires_at": statement.excluded.expires_at,
                     "payload": statement.excluded.payload,
+                    "status": "pending",
                 },
-                where=OutboxMessage.status == "pending",
+                where=OutboxMessage.status.in_(("pending", "cancelled")),
             )
         else:
             statement = statement.on_conflict_do_nothing(index_elements=["key"])

@@ -4,7 +4,8 @@ Required work is every assignment of the cohort (each belongs to a session). A c
 assignments requires every shipped exercise and quiz topic instead, counted at its last
 session and with no due time. An exercise is done with a passing submission (full marks: the
 same rule as `d2l assignments` and the assignment reminders); a quiz, with
-QUIZ_ASSIGNMENT_LENGTH answered questions of its topic. Work is late when it was completed
+QUIZ_ASSIGNMENT_LENGTH answered questions of its topic and at least the cohort's quiz pass
+mark of them right. Only members count. Work is late when it was completed
 after its due time. Everything is read in a few grouped queries for the whole cohort.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.members import MEMBER
 from models.tables import (
     Assignment,
     Cohort,
@@ -27,7 +29,7 @@ from models.tables import (
     Session,
     Submission,
 )
-from models.work import QUIZ_ASSIGNMENT_LENGTH
+from models.work import aware, quizzes_completed
 
 # The share of an exercise's points that passes it: full marks, as `status == "passed"`.
 PASS_FRACTION = 1.0
@@ -147,14 +149,17 @@ async def cohort_progress(
     now: dt.datetime,
     member_ids: Collection[int] | None = None,
 ) -> list[MemberProgress]:
-    """Progress of the cohort's enrolled members (or only of `member_ids`), by name."""
+    """Progress of the cohort's members (or of exactly `member_ids`, members or not), by
+    name. Visitors and people who left count nowhere."""
     query = (
         select(Member.id, Member.display_name, Enrollment.role)
         .join(Enrollment, Enrollment.member_id == Member.id)
         .where(Enrollment.cohort_id == cohort.id)
         .order_by(func.lower(Member.display_name), Member.id)
     )
-    if member_ids is not None:
+    if member_ids is None:
+        query = query.where(Enrollment.status == MEMBER)
+    else:
         query = query.where(Member.id.in_(list(member_ids)))
     members = list((await db.execute(query)).all())
     ids = [m[0] for m in members]
@@ -162,7 +167,7 @@ async def cohort_progress(
     quiz_refs = {i.ref for i in items if i.kind == "quiz"}
     passed = await _exercises_passed(db, ids, exercise_refs)
     best = await _best_scores(db, ids, exercise_refs)
-    quizzes = await _quizzes_completed(db, ids, quiz_refs)
+    quizzes = await quizzes_completed(db, ids, quiz_refs, cohort.quiz_pass_mark)
     right = await _quiz_correct(db, ids, quiz_refs)
     progress = []
     for member_id, name, role in members:
@@ -186,9 +191,9 @@ async def cohort_progress(
 
 
 def cohort_median(progress: Sequence[MemberProgress], sessions: Sequence[int]) -> list[float]:
-    """The median member's cumulative completion per session. Organizers are left out
-    (they rarely do the work) unless the cohort has nobody else."""
-    people = [p for p in progress if p.role != "organizer"] or list(progress)
+    """The median member's cumulative completion per session (`progress`: members only, as
+    `cohort_progress` gives them; organizers count when they joined)."""
+    people = list(progress)
     if not people:
         return [0.0 for _ in sessions]
     curves = [p.cumulative(sessions) for p in people]
@@ -213,7 +218,7 @@ async def _exercises_passed(
         .where(Submission.member_id.in_(ids), Submission.exercise_id.in_(list(refs)), passing)
         .group_by(Submission.member_id, Submission.exercise_id)
     )
-    return {(m, e): _aware(at) for m, e, at in rows}
+    return {(m, e): aware(at) for m, e, at in rows}
 
 
 async def _best_scores(
@@ -238,39 +243,6 @@ async def _best_scores(
     return {(m, e): (float(s or 0), float(t or 0)) for m, e, s, t in rows}
 
 
-async def _quizzes_completed(
-    db: AsyncSession, ids: Sequence[int], refs: Collection[str]
-) -> Mapping[tuple[int, str], dt.datetime]:
-    """When each member answered their QUIZ_ASSIGNMENT_LENGTH-th question of each topic."""
-    if not ids or not refs:
-        return {}
-    ranked = (
-        select(
-            QuizAttempt.member_id.label("member_id"),
-            QuizAttempt.topic.label("topic"),
-            QuizAttempt.answered_at.label("answered_at"),
-            func.row_number()
-            .over(
-                partition_by=(QuizAttempt.member_id, QuizAttempt.topic),
-                order_by=(QuizAttempt.answered_at, QuizAttempt.id),
-            )
-            .label("rank"),
-        )
-        .where(
-            QuizAttempt.member_id.in_(ids),
-            QuizAttempt.topic.in_(list(refs)),
-            QuizAttempt.answered_at.is_not(None),
-        )
-        .subquery()
-    )
-    rows = await db.execute(
-        select(ranked.c.member_id, ranked.c.topic, ranked.c.answered_at).where(
-            ranked.c.rank == QUIZ_ASSIGNMENT_LENGTH
-        )
-    )
-    return {(m, t): _aware(at) for m, t, at in rows}
-
-
 async def _quiz_correct(
     db: AsyncSession, ids: Sequence[int], refs: Collection[str]
 ) -> Mapping[tuple[int, str], int]:
@@ -288,8 +260,3 @@ async def _quiz_correct(
         .group_by(QuizAttempt.member_id, QuizAttempt.topic)
     )
     return {(m, t): int(n) for m, t, n in rows}
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """Aggregates and window columns skip the UTC column type: label them UTC again."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -28,6 +28,17 @@ class Certificate(Base):
     first_session: Mapped[int] = mapped_column(Integer)
     last_session: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # "course": measured against the whole plan's required work. "work_so_far": issued by
+    # releases before 0005, against the work assigned when asked; still valid.
+    rule: Mapped[str] = mapped_column(String(16), default="course")
+    # The day the course's last session with required work took place (or, for an early
+    # certificate, is planned); None for the old rule.
+    course_ended_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    # Issued by an organizer before the course ended (`d2l admin certificate @user`).
+    early: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), default=None
+    )
 
 
 class LinkCode(Base):

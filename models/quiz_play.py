@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import Subquery, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.members import MEMBER
 from models.quiz_tables import LiveRound, QuizRun, QuizSettings, ReviewCard
-from models.tables import Member, QuizAttempt, Submission
+from models.tables import Enrollment, Member, QuizAttempt, Submission
 
 # Personal quizzes and reviews can be replayed: only a member's best answer per question
 # counts, so replaying does not farm points. Every live round counts.
@@ -152,7 +153,7 @@ async def quiz_standings(db: AsyncSession, cohort_id: int) -> list[Standing]:
         QuizAttempt.points.label("points"),
         is_correct.label("detail"),
     ).where(answered, QuizAttempt.mode == "live")
-    return await _standings(db, union_all(best, live).subquery())
+    return await _standings(db, union_all(best, live).subquery(), cohort_id)
 
 
 async def code_standings(db: AsyncSession, cohort_id: int) -> list[Standing]:
@@ -167,15 +168,22 @@ async def code_standings(db: AsyncSession, cohort_id: int) -> list[Standing]:
         .group_by(Submission.member_id, Submission.exercise_id)
         .subquery()
     )
-    return await _standings(db, best)
+    return await _standings(db, best, cohort_id)
 
 
-async def _standings(db: AsyncSession, scored: Subquery) -> list[Standing]:
-    """Sum a (member_id, points, detail) subquery per member, best first."""
+async def _standings(db: AsyncSession, scored: Subquery, cohort_id: int) -> list[Standing]:
+    """Sum a (member_id, points, detail) subquery per member of the cohort, best first
+    (visitors and people who left are not on the board)."""
     total = func.sum(scored.c.points)
     rows = await db.execute(
         select(Member.id, Member.display_name, total, func.sum(scored.c.detail))
         .join(Member, Member.id == scored.c.member_id)
+        .join(
+            Enrollment,
+            (Enrollment.member_id == Member.id)
+            & (Enrollment.cohort_id == cohort_id)
+            & (Enrollment.status == MEMBER),
+        )
         .group_by(Member.id, Member.display_name)
         .order_by(total.desc(), Member.display_name)
     )

@@ -33,6 +33,9 @@ class Cohort(Base):
     session_time: Mapped[dt.time] = mapped_column(Time)
     cadence_days: Mapped[int] = mapped_column(Integer)
     pass_threshold: Mapped[float] = mapped_column(Float, default=0.8)
+    # A quiz counts toward the certificate when at least this share of the member's answers
+    # of its topic are right (over at least QUIZ_ASSIGNMENT_LENGTH answers).
+    quiz_pass_mark: Mapped[float] = mapped_column(Float, default=0.6)
     # Holidays: a session that would fall on one of these dates moves one cadence later.
     skipped_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
     announce_days_before: Mapped[int] = mapped_column(Integer, default=3)
@@ -88,7 +91,9 @@ class Identity(Base):
 
 
 class Enrollment(Base):
-    """A member's place in a cohort, with their role."""
+    """A person's place in a cohort: whether they take part (`status`) and whether they run
+    it (`role`). Everyone who talks to the bot has one; only members get direct messages,
+    count in the statistics and can earn a certificate."""
 
     __tablename__ = "enrollments"
     __table_args__ = (UniqueConstraint("cohort_id", "member_id"),)
@@ -97,6 +102,11 @@ class Enrollment(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16), default="member")  # member | organizer
+    # member (joined, or recorded work) | visitor (only read) | left (`d2l leave`)
+    status: Mapped[str] = mapped_column(String(16), default="visitor")
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Assignment reminders by direct message: on for members unless they turn them off.
+    assignment_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     # Personal reminders by direct message, opt-in, at these minutes before each session.
     dm_reminders: Mapped[bool] = mapped_column(Boolean, default=False)
     dm_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1440, 60])

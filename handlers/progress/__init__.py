@@ -3,7 +3,12 @@ verification, the organizers' grade export, and friendly nudges for members belo
 
 from __future__ import annotations
 
-from handlers.progress._certificates import admin_certificates, certificate, verify
+from handlers.progress._certificates import (
+    admin_certificate,
+    admin_certificates,
+    certificate,
+    verify,
+)
 from handlers.progress._export import export
 from handlers.progress._nudges import KIND as NUDGE_KIND
 from handlers.progress._nudges import NotNeeded, nudges, plan_nudges, render_nudge, set_nudges
@@ -23,8 +28,9 @@ def register(router: Router) -> None:
             summary="your progress toward the certificate, per session, with a chart",
             details="Required work is the cohort's assignments (every exercise and quiz when "
             "nothing is assigned). An exercise counts when it passes with full marks, a quiz "
-            "after 5 answered questions of its topic; late work counts too. The chart shows "
-            "your completion per session against the cohort's median and the threshold.",
+            "after 5 answered questions of its topic with at least the cohort's quiz pass "
+            "mark (60% unless changed) right; late work counts too. The chart shows your "
+            "completion per session against the members' median and the threshold.",
             handler=progress,
             group=GROUP,
         )
@@ -33,9 +39,10 @@ def register(router: Router) -> None:
         Command(
             name="certificate",
             usage="certificate",
-            summary="your certificate of completion (a PDF), once you've done enough work",
-            details="Asking again returns the same certificate. If you aren't there yet, you "
-            "are told what is missing.",
+            summary="your certificate of completion (a PDF) once the course is over",
+            details="It measures the whole course's required work and can be issued once the "
+            "last session with required work has taken place. Asking again returns the same "
+            "certificate. If you aren't there yet, you are told what is missing.",
             handler=certificate,
             group=GROUP,
         )
@@ -68,6 +75,19 @@ def register(router: Router) -> None:
             handler=admin_certificates,
             organizer_only=True,
             group="Organizers",
+        )
+    )
+    router.add(
+        Command(
+            name="admin certificate",
+            usage="admin certificate @someone",
+            summary="issue someone's certificate now, before the course has ended",
+            details="Recorded as issued early by you; it states their share of the whole "
+            "course's required work at the time.",
+            handler=admin_certificate,
+            organizer_only=True,
+            group="Organizers",
+            examples=("admin certificate @bob",),
         )
     )
     router.add(

@@ -1,19 +1,27 @@
-"""`d2l certificate`, `d2l verify CODE` and `d2l admin certificates`."""
+"""`d2l certificate`, `d2l verify CODE`, `d2l admin certificates` and
+`d2l admin certificate @someone`."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import secrets
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from handlers.context import Context, UsageError
+from handlers.mentions import mentioned
 from handlers.progress._common import load, missing_lines
-from handlers.progress._pdf import certificate_pdf, sessions_label
+from handlers.progress._pdf import COURSE_RULE, certificate_pdf, course_label
+from handlers.schedule import SESSION_LENGTH
 from handlers.text import when
 from handlers.types import Reply, ReplyField, ReplyFile
-from models.progress import MemberProgress
+from models.members import MEMBER
+from models.progress import MemberProgress, WorkItem
 from models.progress_tables import Certificate
+from models.tables import Cohort, Session
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -38,30 +46,99 @@ async def certificate(ctx: Context) -> Reply:
     if ctx.args:
         raise UsageError("`d2l certificate` takes no arguments.")
     issued = await _issued(ctx, ctx.member.id)
-    if issued is None:
-        items, progress = await load(ctx, [ctx.member.id])
-        me = progress[0]
-        if not me.eligible:
-            return _not_yet(ctx, me)
-        sessions = sorted({i.session for i in items})
-        if all(i.due_at is None for i in items):  # nothing assigned: the whole course
-            sessions = [min((s.number for s in ctx.cohort.sessions), default=1), sessions[-1]]
-        issued = Certificate(
-            cohort_id=ctx.cohort.id,
-            member_id=ctx.member.id,
-            code=new_code(),
-            name=ctx.member.display_name,
-            cohort_name=ctx.cohort.name,
-            share=me.share,
-            first_session=sessions[0],
-            last_session=sessions[-1],
-            issued_at=ctx.now,
+    if issued is not None:
+        return await _certificate_reply(issued, "Here is your certificate again.")
+    if ctx.enrollment.status != MEMBER:
+        return Reply(
+            text=f"Certificates are for members of {ctx.cohort.name}: `d2l join` to take part.",
+            ephemeral=True,
         )
-        ctx.db.add(issued)
-        await ctx.db.flush()
-        note = "Congratulations! Here is your certificate."
-    else:
-        note = "Here is your certificate again."
+    items, progress = await load(ctx, [ctx.member.id])
+    me = progress[0]
+    if not me.eligible:
+        return _not_yet(ctx, me)
+    end = course_end(ctx.cohort, items)
+    if end is not None and not course_over(end, ctx.now):
+        return Reply(
+            text=f"You've done {me.share:.0%} of the whole course's required work, enough for "
+            f"the certificate. It measures the whole course, so it can be issued once session "
+            f"{end.number} has taken place ({when(end.starts_at, 'D')}). Keep it up!",
+            ephemeral=True,
+        )
+    issued = await _issue(ctx, ctx.member.id, ctx.member.display_name, me, end, by=None)
+    return await _certificate_reply(issued, "Congratulations! Here is your certificate.")
+
+
+async def admin_certificate(ctx: Context) -> Reply:
+    """An organizer issues a certificate before the course has ended, recorded as early."""
+    if len(ctx.args) != 1:
+        raise UsageError("Name one person: `d2l admin certificate @someone`.")
+    who = await mentioned(ctx, ctx.args[0], create=False)
+    issued = await _issued(ctx, who.member_id)
+    if issued is not None:
+        return Reply(
+            text=f"{issued.name} already has certificate {issued.code} "
+            f"({when(issued.issued_at, 'd')}).",
+            ephemeral=True,
+        )
+    items, progress = await load(ctx, [who.member_id])
+    if not progress:
+        raise UsageError(f"{who.name} has never used this cohort.")
+    end = course_end(ctx.cohort, items)
+    early = end is not None and not course_over(end, ctx.now)
+    issued = await _issue(ctx, who.member_id, who.name, progress[0], end, by=ctx.member.id)
+    how = "early, before the course ended" if early else "after the course ended"
+    return Reply(
+        text=f"Issued certificate {issued.code} to {issued.name} ({issued.share:.0%} of the "
+        f"required work), {how}; it is recorded as issued by you. They get it with "
+        "`d2l certificate`.",
+        ephemeral=True,
+    )
+
+
+def course_end(cohort: Cohort, items: Sequence[WorkItem]) -> Session | None:
+    """The last session with required work: the certificate waits until it has taken place."""
+    last = max((item.session for item in items), default=None)
+    return next((s for s in cohort.sessions if s.number == last), None)
+
+
+def course_over(end: Session, now: dt.datetime) -> bool:
+    return end.starts_at + SESSION_LENGTH <= now
+
+
+async def _issue(
+    ctx: Context,
+    member_id: int,
+    name: str,
+    me: MemberProgress,
+    end: Session | None,
+    *,
+    by: int | None,
+) -> Certificate:
+    """A certificate of the whole plan: its sessions and the day the course ended."""
+    numbers = [s.number for s in ctx.cohort.sessions] or [1]
+    zone = ZoneInfo(ctx.cohort.timezone)
+    issued = Certificate(
+        cohort_id=ctx.cohort.id,
+        member_id=member_id,
+        code=new_code(),
+        name=name,
+        cohort_name=ctx.cohort.name,
+        share=me.share,
+        first_session=min(numbers),
+        last_session=max(numbers),
+        issued_at=ctx.now,
+        rule=COURSE_RULE,
+        course_ended_on=None if end is None else end.starts_at.astimezone(zone).date(),
+        early=end is not None and not course_over(end, ctx.now),
+        issued_by=by,
+    )
+    ctx.db.add(issued)
+    await ctx.db.flush()
+    return issued
+
+
+async def _certificate_reply(issued: Certificate, note: str) -> Reply:
     pdf = await asyncio.to_thread(certificate_pdf, issued, verify_hint(issued.code))
     return Reply(
         title=f"🎓 Certificate of completion · {issued.cohort_name}",
@@ -69,6 +146,7 @@ async def certificate(ctx: Context) -> Reply:
         fields=(
             ReplyField("Name", issued.name),
             ReplyField("Completion", f"{issued.share:.0%}"),
+            ReplyField("Course", course_label(issued)),
             ReplyField("Issued", when(issued.issued_at, "D")),
         ),
         files=(ReplyFile(f"certificate-{issued.code}.pdf", pdf, "application/pdf"),),
@@ -96,7 +174,7 @@ async def verify(ctx: Context) -> Reply:
     return Reply(
         title="✅ Valid certificate",
         text=f"{found.name} completed {found.share:.0%} of the required work of "
-        f"{found.cohort_name} ({sessions_label(found.first_session, found.last_session)}); "
+        f"{found.cohort_name} ({course_label(found)}); "
         f"the certificate was issued on {when(found.issued_at, 'D')}.",
         fields=(ReplyField("Code", found.code),),
         ephemeral=True,
@@ -106,7 +184,8 @@ async def verify(ctx: Context) -> Reply:
 async def admin_certificates(ctx: Context) -> Reply:
     if ctx.args:
         raise UsageError("`d2l admin certificates` takes no arguments.")
-    _, progress = await load(ctx)
+    items, progress = await load(ctx)
+    end = course_end(ctx.cohort, items)
     issued = {
         c.member_id: c
         for c in await ctx.db.scalars(
@@ -118,17 +197,24 @@ async def admin_certificates(ctx: Context) -> Reply:
         cert = issued.get(p.member_id)
         if cert is not None:
             state = f"🎓 certificate {cert.code} ({when(cert.issued_at, 'd')})"
-        elif p.eligible:
+            if cert.rule != COURSE_RULE:
+                state += " · old rule: the work assigned when issued"
+            if cert.early:
+                state += " · issued early by an organizer"
+        elif p.eligible and (end is None or course_over(end, ctx.now)):
             state = "✅ eligible, not asked yet"
+        elif p.eligible:
+            state = f"✅ enough so far; certificate once session {end.number} has taken place"
         else:
             state = f"✗ {p.needed} more needed"
         lines.append(f"{p.name} — {p.share:.0%} ({p.done}/{p.total}) · {state}")
     if len(progress) > MAX_LISTED:
         lines.append(f"… and {len(progress) - MAX_LISTED} more: `d2l admin export grades`.")
     eligible = sum(p.eligible or p.member_id in issued for p in progress)
+    # Certificates of people who are no longer members still count as issued.
     return Reply(
         title=f"Certificates · {ctx.cohort.name}",
-        text="\n".join(lines) or "Nobody is enrolled yet.",
+        text="\n".join(lines) or "Nobody has joined yet.",
         footer=f"{eligible} of {len(progress)} eligible, {len(issued)} issued; the threshold "
         f"is {ctx.cohort.pass_threshold:.0%} of the required work.",
         ephemeral=True,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 
 from handlers.context import Context
+from handlers.schedule import SESSION_LENGTH
 from handlers.text import when
 from models.progress import ItemResult, MemberProgress, WorkItem, cohort_progress, required_work
+from models.tables import Session
 
 MAX_LISTED = 8
 
@@ -42,11 +45,19 @@ def missing_lines(progress: MemberProgress) -> list[str]:
     return lines
 
 
-def standing(progress: MemberProgress) -> str:
-    """One sentence: eligible, on track, or behind and by how much."""
+def standing(
+    progress: MemberProgress, end: Session | None = None, now: dt.datetime | None = None
+) -> str:
+    """One sentence: eligible, on track, or behind and by how much. `end`: the last session
+    with required work, after which the certificate can be issued."""
     if progress.total == 0:
         return "No work is required yet."
     if progress.eligible:
+        if end is not None and now is not None and end.starts_at + SESSION_LENGTH > now:
+            return (
+                "✅ You have done enough of the whole course; the certificate can be issued "
+                f"once session {end.number} has taken place ({when(end.starts_at, 'D')})."
+            )
         return "✅ You have done enough for the certificate: `d2l certificate`."
     due = progress.due_so_far
     done_due = sum(r.done for r in due)

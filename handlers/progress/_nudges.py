@@ -3,8 +3,8 @@
 One outbox row per member and session (`nudge:<session>:<member>`) is planned for the day
 after each session; when it falls due, the member's progress decides: on pace (or opted
 out, or gone) means the row is skipped, so at most one nudge per session ever goes out.
-Nudges go to every enrolled member (organizers aside) who hasn't said `d2l nudges off`;
-cohorts with no assignments have no pace, so no nudges."""
+Nudges go to every member (organizers too, if they joined) who hasn't said `d2l nudges off`
+or `d2l remind off`; cohorts with no assignments have no pace, so no nudges."""
 
 from __future__ import annotations
 
@@ -16,37 +16,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.context import Context, UsageError
 from handlers.progress._common import missing_lines
 from handlers.types import Reply
+from models.members import first_identities
 from models.outbox import Planned
+from models.preferences import NUDGE, PersonalDms, dm_refusal
 from models.progress import cohort_progress, required_work
 from models.progress_tables import NudgeOptOut
-from models.tables import Assignment, Cohort, Enrollment, Identity, OutboxMessage, Session
+from models.tables import Assignment, Cohort, OutboxMessage, Session
 
-KIND = "progress_nudge"
+KIND = NUDGE
 AFTER_SESSION = dt.timedelta(days=1)
 LAST_WINDOW = dt.timedelta(days=7)  # after the last session, a nudge stays useful this long
 
 
-async def plan_nudges(db: AsyncSession, cohort: Cohort, now: dt.datetime) -> list[Planned]:
+async def plan_nudges(
+    db: AsyncSession, cohort: Cohort, now: dt.datetime, wanted: PersonalDms
+) -> list[Planned]:
     """One possible nudge per member and session whose nudge isn't out of date yet."""
     assigned = await db.scalar(
         select(func.count()).select_from(Assignment).where(Assignment.cohort_id == cohort.id)
     )
     if not assigned:
         return []
-    opted_out = select(NudgeOptOut.member_id).where(NudgeOptOut.cohort_id == cohort.id)
-    rows = await db.execute(
-        select(Enrollment.member_id, Identity)
-        .join(Identity, Identity.member_id == Enrollment.member_id)
-        .where(
-            Enrollment.cohort_id == cohort.id,
-            Enrollment.role != "organizer",  # they run the group; they aren't graded
-            Enrollment.member_id.not_in(opted_out),
-        )
-        .order_by(Enrollment.member_id, Identity.id)
-    )
-    first_identity: dict[int, Identity] = {}
-    for member_id, identity in rows:
-        first_identity.setdefault(member_id, identity)
+    first_identity = await first_identities(db, sorted(wanted.nudges))
     sessions = list(cohort.sessions)
     planned = []
     for i, session in enumerate(sessions):
@@ -82,8 +73,9 @@ async def render_nudge(db: AsyncSession, message: OutboxMessage, now: dt.datetim
     cohort = await db.get(Cohort, message.cohort_id)
     if cohort is None:
         raise NotNeeded("the cohort no longer exists")
-    if await db.get(NudgeOptOut, (cohort.id, member_id)) is not None:
-        raise NotNeeded("the member turned nudges off")
+    refused = await dm_refusal(db, cohort.id, NUDGE, member_id, None)
+    if refused is not None:
+        raise NotNeeded(refused)
     sessions = list(await db.scalars(select(Session).where(Session.cohort_id == cohort.id)))
     items = await required_work(db, cohort, (), (), sessions)
     progress = await cohort_progress(db, cohort, items, now, [member_id])

@@ -15,8 +15,24 @@ from models.progress_tables import Certificate
 FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
 
 
+COURSE_RULE = "course"  # certificates.rule of certificates that measure the whole plan
+
+
 def sessions_label(first: int, last: int) -> str:
     return f"session {first}" if first == last else f"sessions {first}-{last}"
+
+
+def course_label(certificate: Certificate) -> str:
+    """The sessions a certificate covers and, for the whole-plan rule, when the course ended
+    ("sessions 1-20, ended 19 October 2027")."""
+    covered = sessions_label(certificate.first_session, certificate.last_session)
+    ended = certificate.course_ended_on
+    if certificate.rule != COURSE_RULE or ended is None:
+        return covered
+    day = f"{ended.day} {ended:%B %Y}"
+    if certificate.early:
+        return f"{covered}, ending {day}; issued early by an organizer"
+    return f"{covered}, ended {day}"
 
 
 def certificate_pdf(certificate: Certificate, verify_hint: str) -> bytes:
@@ -45,7 +61,7 @@ def certificate_pdf(certificate: Certificate, verify_hint: str) -> bytes:
     pdf.setFont(bold, 30)
     pdf.drawCentredString(middle, height - 235, clean(certificate.name))
     pdf.setFont(regular, 16)
-    covered = sessions_label(certificate.first_session, certificate.last_session)
+    covered = course_label(certificate)
     lines = [
         f"completed {certificate.share:.0%} of the required work of",
         f"{clean(certificate.cohort_name)}, a Dive into Deep Learning (d2l.ai) study group,",

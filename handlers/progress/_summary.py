@@ -5,15 +5,23 @@ from __future__ import annotations
 import asyncio
 
 from handlers.context import Context, UsageError
+from handlers.progress._certificates import course_end
 from handlers.progress._chart import progress_chart
 from handlers.progress._common import load, missing_lines, standing
 from handlers.types import Reply, ReplyField, ReplyFile
+from models.members import MEMBER
 from models.progress import MemberProgress, cohort_median
 
 
 async def progress(ctx: Context) -> Reply:
     if ctx.args:
         raise UsageError("`d2l progress` takes no arguments.")
+    if ctx.enrollment.status != MEMBER:
+        return Reply(
+            text=f"You aren't a member of {ctx.cohort.name}, so there is no progress to show. "
+            "`d2l join` to take part (your earlier work counts).",
+            ephemeral=True,
+        )
     items, everyone = await load(ctx)
     me = next(p for p in everyone if p.member_id == ctx.member.id)
     sessions = _chart_sessions(ctx, max((i.session for i in items), default=1))
@@ -35,7 +43,7 @@ async def progress(ctx: Context) -> Reply:
     return Reply(
         title=f"Your progress · {ctx.cohort.name}",
         text=f"{me.done} of {me.total} pieces of required work done ({me.share:.0%}); the "
-        f"certificate needs {threshold:.0%}. {standing(me)}"
+        f"certificate needs {threshold:.0%}. {standing(me, course_end(ctx.cohort, items), ctx.now)}"
         + (f" {late} done late (late work still counts)." if late else ""),
         fields=tuple(fields),
         files=(ReplyFile("progress.png", chart, "image/png"),),

@@ -42,6 +42,7 @@ def register(router: Router) -> None:
             handler=quiz,
             group=GROUP,
             examples=("quiz probability", "quiz optimization 10"),
+            joins=True,
         ),
         Command(
             name="answer",
@@ -50,6 +51,7 @@ def register(router: Router) -> None:
             handler=answer,
             group=GROUP,
             examples=("answer b", "answer 0.375"),
+            joins=True,
         ),
         Command(
             name="quiz answer",
@@ -57,6 +59,7 @@ def register(router: Router) -> None:
             summary="the same as `d2l answer VALUE`",
             handler=answer,
             group=GROUP,
+            joins=True,
         ),
         Command(
             name="quiz stop",
@@ -73,6 +76,7 @@ def register(router: Router) -> None:
             "out (1 day, 6 days, then longer: SM-2); a miss starts it over.",
             handler=review,
             group=GROUP,
+            joins=True,
         ),
         Command(
             name="leaderboard",

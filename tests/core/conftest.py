@@ -55,8 +55,10 @@ class RecordingSender:
 
 @pytest.fixture
 async def bot(database_url: str, clock: FakeClock) -> AsyncIterator[App]:
-    """The bot on SQLite and on PostgreSQL, with a catalog and the console channel bound."""
-    app = await App.create(make_settings(database_url), clock=clock, catalog=CATALOG)
+    """The bot on SQLite and on PostgreSQL, with a catalog and the console channel bound.
+    olga organizes it (by her console id); she is a member only if she joins."""
+    settings = make_settings(database_url, organizers=["console:olga"])
+    app = await App.create(settings, clock=clock, catalog=CATALOG)
     await app.bind_channel("console", "local", "console")
     yield app
     await app.close()

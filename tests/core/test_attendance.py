@@ -123,7 +123,7 @@ async def test_an_organizer_binds_and_unbinds_a_channel(
             text=text,
         )
 
-    await bot.handle(said("help", user="olga"))  # the cohort's first member: an organizer
+    await bot.handle(said("help", user="olga"))  # olga organizes (by her console id)
     replies = await bot.handle(said("admin bind", user="olga"))
     assert "now gets the announcements" in replies[0].text
     clock.set(dt.datetime(2027, 1, 9, 17, 1, tzinfo=dt.UTC))

@@ -128,7 +128,9 @@ async def test_personal_reminders_go_only_to_members_who_opted_in(
     dispatcher: Dispatcher, sender: RecordingSender, clock: FakeClock, talk: Chat
 ) -> None:
     await talk.text("help", as_="olga")
-    assert "direct message 48h, 30m before" in await talk.text("remind on 30m 48h", as_="bob")
+    assert "Session reminders: on, 48h, 30m before each session" in await talk.text(
+        "remind on 30m 48h", as_="bob"
+    )
     await talk.text("remind on", as_="carol")
     await talk.text("remind off", as_="carol")
     await advance(clock, dispatcher, SESSION_1)
@@ -137,7 +139,7 @@ async def test_personal_reminders_go_only_to_members_who_opted_in(
         ("bob", SESSION_1 - dt.timedelta(hours=48)),
         ("bob", SESSION_1 - dt.timedelta(minutes=30)),
     ]
-    assert "You get no personal reminders" in await talk.text("remind", as_="carol")
+    assert "Session reminders: off" in await talk.text("remind", as_="carol")
 
 
 async def test_assignment_reminders_skip_members_who_completed_it(
@@ -145,8 +147,8 @@ async def test_assignment_reminders_skip_members_who_completed_it(
 ) -> None:
     from models.tables import Member, Submission
 
-    await talk.text("help", as_="olga")
-    await talk.text("help", as_="bob")
+    await talk.text("join", as_="olga")  # an organizer who joined gets them too
+    await talk.text("join", as_="bob")
     text = await talk.text("admin assign softmax due 2027-01-20 18:00", as_="olga")
     assert "Assigned exercise `softmax` (Stable softmax) for session 1" in text
     async with bot.services.sessions() as db, db.begin():

@@ -47,6 +47,7 @@ async def test_wrong_argument_answers_with_the_usage(chat: Chat) -> None:
 
 
 async def test_help_lists_every_command_with_usage(chat: Chat, app: App) -> None:
+    await chat.text("join")  # the first member organizes: organizers see every command
     text = await chat.text("help")
     for command in app.router.commands.values():
         assert f"d2l {command.usage}" in text
@@ -87,10 +88,14 @@ async def test_code_without_a_command_explains_how_to_submit(app: App) -> None:
     assert "d2l submit NAME" in replies[0].text
 
 
-async def test_the_first_member_is_the_organizer(chat: Chat) -> None:
+async def test_the_first_member_is_the_organizer_and_is_told_so(chat: Chat) -> None:
+    assert "for organizers" in await chat.text("admin cohort", as_="vic")  # a visitor
+    joined = await chat.text("join", as_="olga")
+    assert "You've joined Test cohort; `d2l leave` to stop." in joined
+    assert "no organizer is configured, so you are an organizer" in joined
     assert "Cohort settings" in await chat.text("admin cohort", as_="olga")
-    refused = await chat.text("admin cohort", as_="max")
-    assert "for organizers" in refused
+    assert "organizer" not in await chat.text("join", as_="max")
+    assert "for organizers" in await chat.text("admin cohort", as_="max")
 
 
 async def test_organizers_named_in_settings_are_organizers(
@@ -102,9 +107,12 @@ async def test_organizers_named_in_settings_are_organizers(
     settings = make_settings(sqlite_url, organizers=["console:zoe"])
     bot = await App.create(settings, clock=FakeClock(START))
     try:
-        await bot.handle(invocation("help", user="first"))
+        [joined] = await bot.handle(invocation("join", user="first"))
+        assert "organizer" not in joined.text  # one is configured
         replies = await bot.handle(invocation("admin cohort", user="zoe"))
         assert replies[0].title is not None and "Cohort settings" in replies[0].title
+        refused = await bot.handle(invocation("admin cohort", user="first"))
+        assert "for organizers" in refused[0].text
     finally:
         await bot.close()
 

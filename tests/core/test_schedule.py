@@ -49,14 +49,14 @@ async def test_session_out_of_range_gives_the_range(chat: Chat) -> None:
 
 
 async def test_organizer_moves_later_sessions_by_changing_the_time(chat: Chat) -> None:
-    await chat.text("help", as_="olga")
+    await chat.text("join", as_="olga")
     text = await chat.text("admin cohort time 19:15", as_="olga")
     assert "20 upcoming sessions moved" in text
     assert "Tue 12 Jan 2027, 19:15 CET" in await chat.text("session 1")
 
 
 async def test_past_sessions_keep_their_dates(chat: Chat, clock: FakeClock) -> None:
-    await chat.text("help", as_="olga")
+    await chat.text("join", as_="olga")
     clock.set(dt.datetime(2027, 2, 1, tzinfo=dt.UTC))  # sessions 1 and 2 are over
     text = await chat.text("admin cohort cadence 7", as_="olga")
     assert "18 upcoming sessions moved" in text
@@ -70,7 +70,7 @@ async def test_past_sessions_keep_their_dates(chat: Chat, clock: FakeClock) -> N
 async def test_a_change_that_would_put_a_session_in_the_past_is_refused(
     chat: Chat, clock: FakeClock
 ) -> None:
-    await chat.text("help", as_="olga")
+    await chat.text("join", as_="olga")
     clock.set(dt.datetime(2027, 2, 1, tzinfo=dt.UTC))
     text = await chat.text("admin cohort start 2026-06-01", as_="olga")
     assert "already taken place, so the start date is fixed" in text
@@ -80,20 +80,20 @@ async def test_a_change_that_would_put_a_session_in_the_past_is_refused(
 async def test_a_start_date_in_the_past_is_refused_before_the_course_begins(
     chat: Chat,
 ) -> None:
-    await chat.text("help", as_="olga")
+    await chat.text("join", as_="olga")
     text = await chat.text("admin cohort start 2026-06-01", as_="olga")
     assert "Not changed" in text and "already passed" in text
     assert "First session: 2027-01-12" in await chat.text("admin cohort", as_="olga")
 
 
 async def test_timezone_change_keeps_the_local_time(chat: Chat) -> None:
-    await chat.text("help", as_="olga")
+    await chat.text("join", as_="olga")
     await chat.text("admin cohort timezone America/New_York", as_="olga")
     assert "Tue 12 Jan 2027, 18:00 EST" in await chat.text("session 1")
 
 
 async def test_bad_admin_values_are_explained(chat: Chat) -> None:
-    await chat.text("help", as_="olga")
+    await chat.text("join", as_="olga")
     assert "not an IANA timezone" in await chat.text("admin cohort timezone Mars", as_="olga")
     assert "YYYY-MM-DD" in await chat.text("admin cohort start soon", as_="olga")
     assert "HH:MM" in await chat.text("admin cohort time 7pm", as_="olga")

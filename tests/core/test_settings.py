@@ -26,7 +26,7 @@ def test_defaults_use_sqlite_and_a_fortnightly_cadence() -> None:
     settings = load_settings()
     assert settings.database_url == "sqlite+aiosqlite:///studybot.db"
     assert settings.cohort.cadence_days == 14
-    assert settings.cohort.first_session.weekday() == 0
+    assert settings.cohort.first_session is None  # the Monday after the first start
     assert not settings.slack_enabled and not settings.discord_enabled
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models.base import Base
 from models.cohorts import cohort_for_channel, create_cohort, first_cohort
 from models.db import create_engine, create_sessionmaker
-from models.members import enroll, member_for_identity
+from models.members import enroll, join, member_for_identity
 from models.migrate import downgrade_async, include_name, upgrade_async
 from models.tables import Identity, OutboxMessage, PlatformBinding, QuizAttempt, Submission
 from quizzes.curriculum import default_curriculum
@@ -230,7 +230,9 @@ async def test_a_bound_channel_finds_its_cohort(engine: AsyncEngine) -> None:
     assert unbound is not None and unbound.id == first.id
 
 
-async def test_enrolment_makes_the_first_member_organizer(engine: AsyncEngine) -> None:
+async def test_the_first_to_join_organizes_and_visitors_join_nothing(
+    engine: AsyncEngine,
+) -> None:
     sessions = create_sessionmaker(engine)
     async with sessions() as db, db.begin():
         cohort = await create_cohort(
@@ -244,8 +246,8 @@ async def test_enrolment_makes_the_first_member_organizer(engine: AsyncEngine) -
             curriculum=default_curriculum(),
             now=NOW,
         )
-        roles = []
-        for name in ("a", "b", "a"):
+        seen = []
+        for name, joins in (("v", False), ("a", True), ("b", True), ("a", True)):
             member = await member_for_identity(
                 db,
                 platform="console",
@@ -254,5 +256,13 @@ async def test_enrolment_makes_the_first_member_organizer(engine: AsyncEngine) -
                 display_name=name,
                 now=NOW,
             )
-            roles.append((await enroll(db, cohort_id=cohort.id, member_id=member.id, now=NOW)).role)
-    assert roles == ["organizer", "member", "organizer"]
+            enrollment = await enroll(db, cohort_id=cohort.id, member_id=member.id, now=NOW)
+            if joins:
+                await join(db, enrollment, now=NOW, organizers_configured=False)
+            seen.append((name, enrollment.status, enrollment.role))
+    assert seen == [
+        ("v", "visitor", "member"),
+        ("a", "member", "organizer"),
+        ("b", "member", "member"),
+        ("a", "member", "organizer"),
+    ]

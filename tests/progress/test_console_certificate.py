@@ -64,6 +64,7 @@ def test_a_member_works_to_a_certificate_in_the_console(tmp_path: Path) -> None:
     work = console(
         tmp_path,
         [
+            "d2l join",  # olga, the first member, organizes (and is a member)
             "d2l admin assign softmax due 2027-01-12 session 1",
             "d2l admin assign probability due 2027-01-12 session 1",
             *quiz_lines("marie", MARIE, 1),
@@ -81,6 +82,7 @@ def test_a_member_works_to_a_certificate_in_the_console(tmp_path: Path) -> None:
     standing = console(
         tmp_path,
         [
+            ":wait 8d",  # after session 1, the last session with required work
             "@pierre d2l certificate",
             "@marie d2l progress",
             "@marie d2l certificate",

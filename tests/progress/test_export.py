@@ -18,9 +18,10 @@ async def test_the_grade_export_has_a_row_per_member_with_scores_lateness_and_el
     await talk.say("help", as_="olga")
     await talk.text("admin assign softmax due 2027-01-12 session 1", as_="olga")
     await talk.text("admin assign probability due 2027-01-12 session 1", as_="olga")
-    await talk.say("help", as_="ann")
-    await talk.say("help", as_="=cmd")  # a name a spreadsheet would run as a formula
-    await say_on(bot, "help", user="U42")
+    await talk.say("join", as_="ann")
+    await talk.say("join", as_="=cmd")  # a name a spreadsheet would run as a formula
+    await say_on(bot, "join", user="U42")
+    await talk.say("help", as_="vic")  # a visitor: not in the export
     await submit(bot, "ann", "softmax", 8)
     await answer(bot, "ann", "probability", 4)
     await answer(bot, "ann", "probability", 1, correct=False)
@@ -34,7 +35,7 @@ async def test_the_grade_export_has_a_row_per_member_with_scores_lateness_and_el
     assert (file.name, file.mime) == ("grades-2027-01-20.csv", "text/csv")
     rows = list(csv.DictReader(io.StringIO(file.content.decode())))
     by_name = {row["member"]: row for row in rows}
-    assert sorted(by_name) == ["'=cmd", "U42", "ann", "olga"]
+    assert sorted(by_name) == ["'=cmd", "U42", "ann"]  # members only: no organizer, no visitor
     ann = by_name["ann"]
     assert ann["identities"] == "console:local:ann"
     assert (ann["exercise softmax done"], ann["exercise softmax score"]) == ("yes", "8")
@@ -47,5 +48,5 @@ async def test_the_grade_export_has_a_row_per_member_with_scores_lateness_and_el
     late = by_name["U42"]
     assert late["identities"] == "slack:T1:U42"
     assert (late["exercise softmax late"], late["share"]) == ("yes", "0.500")
-    assert by_name["olga"]["quiz probability score"] == ""
-    assert "4 members, 2 pieces of required work, 1 eligible" in reply.text
+    assert by_name["U42"]["quiz probability score"] == ""
+    assert "3 members, 2 pieces of required work, 1 eligible" in reply.text

@@ -118,6 +118,7 @@ async def test_unlink_makes_this_account_its_own_member_and_history_stays(
     talk: Chat, bot: App
 ) -> None:
     assert "isn't linked" in await talk.text("unlink", as_="ann")
+    await talk.say("join", as_="ann")
     await submit(bot, "ann", "softmax", 8)
     code = await link_code(talk, "ann")
     await say_on(bot, f"link {code}", user="U1")

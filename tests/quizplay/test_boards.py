@@ -45,7 +45,7 @@ async def add_attempts(
 async def test_the_leaderboard_shows_the_top_ten_and_my_own_rank(talk: Chat, bot: App) -> None:
     names = [f"m{i:02}" for i in range(12)]
     for i, name in enumerate(names):
-        await talk.say("help", as_=name)
+        await talk.say("join", as_=name)
         await add_attempts(bot, name, [("prob-q", True, 1000.0 - 10 * i, 1000)])
     text = await talk.text("leaderboard quiz", as_="m11")
     assert "1. m00 — 1000 points (1 correct)" in text
@@ -59,7 +59,7 @@ async def test_the_leaderboard_shows_the_top_ten_and_my_own_rank(talk: Chat, bot
 async def test_replaying_a_question_counts_only_its_best_answer_but_live_rounds_add_up(
     talk: Chat, bot: App
 ) -> None:
-    await talk.say("help", as_="alice")
+    await talk.say("join", as_="alice")
     await add_attempts(bot, "alice", [("prob-a", True, 900.0, 1), ("prob-a", True, 700.0, 1)])
     await add_attempts(bot, "alice", [("prob-a", True, 600.0, 1)], mode="live")
     assert "1. alice — 1500 points" in await talk.text("leaderboard quiz", as_="alice")
@@ -68,8 +68,8 @@ async def test_replaying_a_question_counts_only_its_best_answer_but_live_rounds_
 async def test_the_code_leaderboard_sums_the_best_score_of_each_exercise(
     talk: Chat, bot: App
 ) -> None:
-    await talk.say("help", as_="alice")
-    await talk.say("help", as_="bob")
+    await talk.say("join", as_="alice")
+    await talk.say("join", as_="bob")
     assert "Code exercises: No scores yet." in await talk.text("leaderboard code", as_="bob")
     now = bot.services.clock.now()
     async with bot.services.sessions() as db, db.begin():
@@ -124,7 +124,7 @@ async def test_quizstats_give_share_correct_and_median_time_per_question(
     talk: Chat, bot: App
 ) -> None:
     await talk.say("help", as_="olga")
-    await talk.say("help", as_="alice")
+    await talk.say("join", as_="alice")
     await add_attempts(
         bot,
         "alice",

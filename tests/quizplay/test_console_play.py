@@ -28,7 +28,7 @@ def script() -> str:
     shown = [instance(q.id, live_seed(1, q.id)) for q in live]
     return "\n".join(
         [
-            "d2l help",
+            "d2l join",  # olga, the first member, organizes
             "@alice d2l quiz probability 3",
             f"@alice d2l answer {right_answer(mine[0])}",
             f"@alice d2l answer {wrong_answer(mine[1])}",

@@ -23,7 +23,7 @@ from tests.quizplay.conftest import (
 
 
 async def start_round(talk: Chat, topic: str = "probability", n: int = 2) -> None:
-    await talk.say("help", as_="olga")  # the cohort's first member organizes it
+    await talk.say("help", as_="olga")  # olga organizes the cohort (by her console id)
     replies = await talk.say(f"quiz live {topic} {n}", as_="olga")
     assert [r.ephemeral for r in replies] == [False, False]  # the channel sees it
 

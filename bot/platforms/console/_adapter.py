@@ -60,6 +60,8 @@ class ConsoleAdapter:
     async def run(self) -> int:
         """Read messages until end of input (or `:quit`); answer each. Returns an exit code."""
         await self.app.bind_channel(PLATFORM, WORKSPACE, CHANNEL)
+        for note in self.app.start_notes:
+            self._print(f"[{note}]")
         scheduler = None
         poller = None
         if not isinstance(self.app.services.clock, FakeClock):
