@@ -222,13 +222,12 @@ def error_reply(text: str) -> Reply:
 
 
 def _with_welcome(replies: list[Reply], welcome: str) -> list[Reply]:
-    """The joining notice rides on the first private reply's footer (one message, as before);
-    after a reply the channel sees, it comes as a private reply of its own."""
+    """The joining notice ends the first private reply (one message, as before); after a
+    reply the channel sees, it comes as a private reply of its own."""
     first = replies[0] if replies else None
     if first is None or not first.ephemeral:
         return [*replies, Reply(text=welcome, ephemeral=True)]
-    footer = welcome if not first.footer else f"{welcome}\n{first.footer}"
-    return [replace(first, footer=footer), *replies[1:]]
+    return [replace(first, text=f"{first.text}\n\n{welcome}".strip()), *replies[1:]]
 
 
 def _with_zone(reply: Reply, timezone: str) -> Reply:

@@ -95,7 +95,7 @@ async def test_a_long_rate_limit_fails_the_row_so_the_dispatcher_retries_later(
 async def test_an_organizer_binds_the_announcement_channel_with_admin_bind(
     app: App, platform: DiscordPlatform, fake: FakeDiscord, clock: FakeClock
 ) -> None:
-    await say(fake, "!d2l next", channel_id="200000000000000002")  # alice: first, so organizer
+    await say(fake, "!d2l join", channel_id="200000000000000002")  # alice: first, so organizer
     await say(fake, "!d2l admin bind")
     await fake.wait_sent(2)
     assert "now gets the announcements" in fake.sent[1].text()

@@ -88,7 +88,8 @@ async def test_d2l_is_a_group_of_typed_subcommands_within_discords_limits(
 
 @pytest.fixture
 def heard(app: App) -> list[tuple[str, str | None]]:
-    """Every member command records the text and code it got instead of answering."""
+    """Every command records the text and code it got instead of answering (for anyone:
+    this is about parsing, not about who may run what)."""
     seen: list[tuple[str, str | None]] = []
 
     async def record(ctx: Context) -> Reply:
@@ -96,7 +97,9 @@ def heard(app: App) -> list[tuple[str, str | None]]:
         return Reply(text="ok")
 
     for name, command in list(app.router.commands.items()):
-        app.router.commands[name] = dataclasses.replace(command, handler=record)
+        app.router.commands[name] = dataclasses.replace(
+            command, handler=record, joins=False, organizer_only=False
+        )
     return seen
 
 
