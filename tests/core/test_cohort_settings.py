@@ -1,0 +1,87 @@
+"""Cohort settings at start: organizers by platform id, the first session by the bot's own
+clock, and environment values that the database's cohort doesn't follow, said out loud."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.cli import main
+from bot.clock import FakeClock
+from bot.platforms.console import ConsoleAdapter
+from bot.settings import CohortDefaults, Settings, SettingsError, load_settings
+from models.cohorts import first_cohort
+from tests.conftest import START, make_settings
+
+
+def test_an_organizer_named_by_display_name_is_refused_with_how_to_find_the_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STUDYBOT_COHORT__ORGANIZERS", '["discord:80351110224678912", "alice"]')
+    with pytest.raises(SettingsError) as error:
+        load_settings(_env_file=None)
+    message = str(error.value)
+    assert "STUDYBOT_COHORT__ORGANIZERS" in message
+    assert "'alice' is not a platform id" in message
+    assert "slack:TEAM_ID:USER_ID" in message and "discord:USER_ID" in message
+    assert "Copy User ID" in message and "Copy member ID" in message
+
+
+def test_the_command_line_refuses_to_start_with_a_named_organizer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STUDYBOT_COHORT__ORGANIZERS", '["alice"]')
+    assert main(["migrate"]) == 2
+    assert "'alice' is not a platform id" in capsys.readouterr().err
+    assert not (tmp_path / "studybot.db").exists()  # nothing started
+
+
+def test_organizer_ids_are_kept_in_one_form() -> None:
+    cohort = CohortDefaults(organizers=[" slack:t0123:u0456 ", "discord:80351110224678912"])
+    assert cohort.organizers == ["slack:T0123:U0456", "discord:80351110224678912"]
+    with pytest.raises(ValueError, match="is not a platform id"):
+        CohortDefaults(organizers=["slack:U0456"])  # a Slack id needs its workspace
+
+
+async def test_the_first_session_defaults_to_the_monday_after_the_bots_clock(
+    sqlite_url: str,
+) -> None:
+    settings = Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
+    assert settings.cohort.first_session is None
+    app = await App.create(settings, clock=FakeClock(dt.datetime(2031, 5, 7, 9, tzinfo=dt.UTC)))
+    try:
+        async with app.services.sessions() as db:
+            cohort = await first_cohort(db)
+        assert cohort is not None and cohort.first_session == dt.date(2031, 5, 12)
+    finally:
+        await app.close()
+
+
+async def test_an_environment_setting_the_cohort_does_not_follow_is_reported_at_start(
+    sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = await App.create(make_settings(sqlite_url, timezone="America/New_York"))
+    assert first.start_notes == []
+    await first.close()
+    settings = make_settings(sqlite_url, timezone="Europe/Paris", cadence_days=14)
+    again = await App.create(settings, clock=FakeClock(START))
+    try:
+        expected = (
+            "STUDYBOT_COHORT__TIMEZONE is Europe/Paris but the cohort uses America/New_York; "
+            "change it with `admin cohort timezone`."
+        )
+        assert again.start_notes == [expected]  # the cadence agrees; nothing else is said
+        assert expected in caplog.text
+        out = io.StringIO()
+        console = ConsoleAdapter(
+            again, user="olga", out_dir=tmp_path, stdin=io.StringIO(), stdout=out
+        )
+        assert await console.run() == 0
+        assert f"[{expected}]" in out.getvalue()
+    finally:
+        await again.close()
