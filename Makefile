@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # bubblewrap is the code sandbox. Installed when we are root with apt-get; otherwise we say how.
+# As root we also create the system user that sandboxed jobs run as.
 system-deps:
 	@if ! command -v bwrap >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -33,6 +34,12 @@ system-deps:
 	    echo "note: bubblewrap is missing, so code grading will refuse to run."; \
 	    echo "      install it with: sudo apt-get install bubblewrap"; \
 	  fi; \
+	fi
+	@# As root, jobs run as this unprivileged system user (else as nobody), never as root.
+	@if [ "$$(id -u)" = 0 ] && ! getent passwd studybot-sandbox >/dev/null 2>&1 \
+	    && command -v useradd >/dev/null 2>&1; then \
+	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+	    studybot-sandbox && echo "created the system user studybot-sandbox (runs sandboxed jobs)"; \
 	fi
 
 lint: setup

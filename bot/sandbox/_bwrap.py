@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import _as_user
 from .limits import SandboxLimits
 
 INSIDE_SOURCE = Path(__file__).resolve().parent / "_inside"
@@ -68,8 +72,56 @@ def _interpreter() -> str:
     return sys.executable
 
 
-def command(control_fd: int, limits: SandboxLimits, *, warm: bool, spares: int = 1) -> list[str]:
-    """The bwrap command line that starts the warm (or one-shot) interpreter."""
+# When the bot runs as root, bwrap runs as this system user (else `nobody`), so that no
+# process of a job is host uid 0, not even one without capabilities.
+SANDBOX_USER = "studybot-sandbox"
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """The unprivileged host user bwrap is started as (only when we are root)."""
+
+    uid: int
+    gid: int
+    name: str
+
+
+def run_as() -> RunAs | None:
+    """Whom to start bwrap as: None when we are not root (it then runs as us)."""
+    if os.geteuid() != 0:
+        return None
+    for name in (SANDBOX_USER, "nobody"):
+        with contextlib.suppress(KeyError):
+            entry = pwd.getpwnam(name)
+            return RunAs(entry.pw_uid, entry.pw_gid, name)
+    return RunAs(65534, 65534, "uid 65534")
+
+
+def _bound_sources() -> list[tuple[str, str]]:
+    """(host path, sandbox path) of what bwrap binds from outside /usr."""
+    return [*_read_only_roots(), (str(INSIDE_SOURCE), f"{INSIDE_MOUNT}/_inside")]
+
+
+def launch(bwrap_args: list[str], user: RunAs | None) -> list[str]:
+    """The command that starts `bwrap_args` (from `command(..., staged=True)`) as `user`."""
+    if user is None:
+        return bwrap_args
+    config = {"uid": user.uid, "gid": user.gid, "sources": [h for h, _ in _bound_sources()]}
+    return [sys.executable, "-I", "-S", _as_user.__file__, json.dumps(config), *bwrap_args]
+
+
+def command(
+    control_fd: int,
+    limits: SandboxLimits,
+    *,
+    warm: bool,
+    spares: int = 1,
+    staged: bool = False,
+) -> list[str]:
+    """The bwrap command line that starts the warm (or one-shot) interpreter.
+
+    `staged`: bind the sources from where `_as_user` puts them (see `launch`).
+    """
     args = [
         shutil.which("bwrap") or "bwrap",
         "--unshare-user",
@@ -100,9 +152,9 @@ def command(control_fd: int, limits: SandboxLimits, *, warm: bool, spares: int =
             args += ["--ro-bind", f"/{link}", f"/{link}"]
     for path in ("/etc/ld.so.cache", "/etc/localtime", "/sys/devices/system/cpu"):
         args += ["--ro-bind-try", path, path]
-    for host_path, sandbox_path in _read_only_roots():
-        args += ["--ro-bind", host_path, sandbox_path]
-    args += ["--ro-bind", str(INSIDE_SOURCE), f"{INSIDE_MOUNT}/_inside"]
+    for index, (host_path, sandbox_path) in enumerate(_bound_sources()):
+        source = _as_user.staged_path(index) if staged else host_path
+        args += ["--ro-bind", source, sandbox_path]
     args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--tmpfs", "/tmp"]
     args += ["--remount-ro", "/"]  # bwrap's root is a writable tmpfs shared by every job
     for name, value in job_environment(limits).items():
@@ -121,12 +173,17 @@ def unavailable_reason() -> str | None:
         return f"bubblewrap (bwrap) is not installed. {INSTALL_HINT}"
     if ctypes.util.find_library("seccomp") is None:
         return "libseccomp is missing (Debian: `apt-get install libseccomp2`)."
+    user = run_as()
     probe = [bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "true"]
+    if user is not None:
+        config = {"uid": user.uid, "gid": user.gid, "sources": []}
+        probe = [sys.executable, "-I", "-S", _as_user.__file__, json.dumps(config), *probe]
     try:
         done = subprocess.run(probe, env={}, capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap could not be started ({exc}). {INSTALL_HINT}"
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip()
-        return f"bubblewrap cannot create namespaces here ({detail}). {INSTALL_HINT}"
+        who = f" as the user {user.name}" if user else ""
+        return f"bubblewrap cannot create namespaces{who} here ({detail}). {INSTALL_HINT}"
     return None

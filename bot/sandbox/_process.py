@@ -46,10 +46,16 @@ class SandboxProcess:
         """Launch bwrap and wait for the interpreter's "ready" message."""
         host_end, sandbox_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         with sandbox_end:
+            user = _bwrap.run_as()  # as root: an unprivileged host user runs every job
+            bwrap = _bwrap.command(
+                sandbox_end.fileno(),
+                self._limits,
+                warm=self._warm,
+                spares=self._spares,
+                staged=user is not None,
+            )
             self._proc = await asyncio.create_subprocess_exec(
-                *_bwrap.command(
-                    sandbox_end.fileno(), self._limits, warm=self._warm, spares=self._spares
-                ),
+                *_bwrap.launch(bwrap, user),
                 pass_fds=[sandbox_end.fileno()],
                 env={},  # bwrap's own pid 1 keeps its environment, readable in /proc/1
                 stdin=asyncio.subprocess.DEVNULL,

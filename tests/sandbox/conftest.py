@@ -81,6 +81,8 @@ async def evaluator() -> AsyncIterator[Evaluator]:
         instance = Evaluator(TEST_LIMITS)
         await instance.start()
     if instance.refusal is not None:
+        if os.environ.get("CI"):  # CI installs bubblewrap: a refusal there is a failure
+            pytest.fail(f"sandbox unavailable on CI: {instance.refusal}")
         pytest.skip(f"sandbox unavailable: {instance.refusal}")
     try:
         yield instance

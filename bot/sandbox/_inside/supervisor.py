@@ -23,6 +23,8 @@ import select
 import signal
 import socket
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +64,7 @@ class _Running:
 
     spare: job.Spare
     report_fd: int
-    pidfd: int  # readable once C has exited
+    pidfd: int | None  # readable once C has exited; None: it had exited before we looked
 
 
 class Supervisor:
@@ -119,8 +121,10 @@ class Supervisor:
         os.close(spare.mount_ns)
 
     def _reap(self) -> None:
-        """Reap every exited child; keep the statuses of running jobs' processes."""
+        """Reap every exited child; keep the statuses of jobs' processes (a fast job may
+        have exited before we heard it took the job)."""
         jobs = {run.spare.job_pid for run in self.running.values()}
+        jobs |= {handing.spare.job_pid for handing in self.handing.values()}
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -170,8 +174,13 @@ class Supervisor:
             return
         for fd in handing.waiting.fds:  # C has its own copies now
             os.close(fd)
-        pidfd = os.pidfd_open(handing.spare.job_pid)
+        try:
+            pidfd: int | None = os.pidfd_open(handing.spare.job_pid)
+        except ProcessLookupError:  # done already, and reaped
+            pidfd = None
         self.running[job_id] = _Running(handing.spare, handing.waiting.report_fd, pidfd)
+        if pidfd is None:
+            self._on_exit(job_id)
 
     def _expire_handovers(self) -> None:
         now = time.monotonic()
@@ -200,7 +209,8 @@ class Supervisor:
                 out.write(json.dumps(report).encode())
         else:
             os.close(run.report_fd)
-        os.close(run.pidfd)
+        if run.pidfd is not None:
+            os.close(run.pidfd)
         run.spare.channel.close()
         os.close(run.spare.mount_ns)
 
@@ -261,7 +271,8 @@ class Supervisor:
         for job_id, handing in self.handing.items():
             watched[handing.spare.channel.fileno()] = ("took", job_id)
         for job_id, run in self.running.items():
-            watched[run.pidfd] = ("exit", job_id)
+            if run.pidfd is not None:
+                watched[run.pidfd] = ("exit", job_id)
         return watched
 
     def _timeout(self) -> float:
@@ -287,11 +298,30 @@ class Supervisor:
                     if not self._on_template():
                         return
                 elif kind == "took" and job_id in self.handing:
-                    self._on_took(job_id)
+                    self._guarded(self._on_took, job_id)
                 elif kind == "exit" and job_id in self.running:
-                    self._on_exit(job_id)
+                    self._guarded(self._on_exit, job_id)
             self._expire_handovers()
             self._dispatch()
+
+    def _guarded(self, handler: Callable[[int], None], job_id: int) -> None:
+        """One job's mishap costs that job (the host sees no report), never the others."""
+        try:
+            handler(job_id)
+        except Exception:
+            traceback.print_exc()
+            for table in (self.handing, self.running):
+                entry = table.pop(job_id, None)
+                if entry is None:
+                    continue
+                fds = [entry.waiting.report_fd] if isinstance(entry, _Handing) else []
+                if isinstance(entry, _Running):
+                    fds = [entry.report_fd] + ([entry.pidfd] if entry.pidfd is not None else [])
+                with contextlib.suppress(OSError):
+                    self._discard(entry.spare)
+                for fd in fds:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
 
     def stop(self) -> None:
         """Kill every job and spare (the host has gone)."""
