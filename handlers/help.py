@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from handlers.context import Context, UsageError
 from handlers.router import Command, Router
-from handlers.types import Reply, ReplyField
+from handlers.types import Choice, Reply, ReplyField
 from models.members import MEMBER
 
 
@@ -17,7 +17,8 @@ def register(router: Router) -> None:
         reply = _overview(router, ctx.is_organizer)
         if ctx.enrollment.status != MEMBER:
             note = "You're reading as a visitor: `d2l join` makes you a member."
-            reply = replace(reply, text=f"{reply.text}\n{note}")
+            join = Choice("Join the study group", "join")
+            reply = replace(reply, text=f"{reply.text}\n{note}", choices=(join,))
         return reply
 
     router.add(

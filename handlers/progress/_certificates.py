@@ -201,10 +201,10 @@ async def admin_certificates(ctx: Context) -> Reply:
                 state += " · old rule: the work assigned when issued"
             if cert.early:
                 state += " · issued early by an organizer"
-        elif p.eligible and (end is None or course_over(end, ctx.now)):
-            state = "✅ eligible, not asked yet"
-        elif p.eligible:
+        elif p.eligible and end is not None and not course_over(end, ctx.now):
             state = f"✅ enough so far; certificate once session {end.number} has taken place"
+        elif p.eligible:
+            state = "✅ eligible, not asked yet"
         else:
             state = f"✗ {p.needed} more needed"
         lines.append(f"{p.name} — {p.share:.0%} ({p.done}/{p.total}) · {state}")

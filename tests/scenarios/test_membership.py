@@ -259,3 +259,18 @@ async def test_leave_stops_every_direct_message_and_join_brings_them_back(
 async def _sessions(app: App) -> list[Session]:
     async with app.services.sessions() as db:
         return list(await db.scalars(select(Session)))
+
+
+async def test_every_command_answers_a_visitor_without_an_internal_error(
+    console: Console,
+) -> None:
+    [overview] = await console.say("vic", "help")
+    assert [c.command for c in overview.choices] == ["join"]  # the welcome's button
+    commands = console.app.router.commands
+    reading = [n for n, c in commands.items() if not c.joins and n not in ("join", "leave")]
+    for name in [*reading, *[n for n in commands if n not in reading]]:
+        command = commands[name]
+        text = await console.text("vic", command.examples[0] if command.examples else name)
+        assert text.strip() and "went wrong" not in text, (name, text)
+        if name in reading:
+            assert await console.status("vic") == "visitor", name
