@@ -75,6 +75,8 @@ class SandboxSettings(BaseModel):
     max_open_files: int = Field(256, ge=16, le=65536)
     max_file_mb: int = Field(16, ge=1, le=4096)
     tmp_mb: int = Field(64, ge=1, le=4096)
+    tmp_inodes: int = Field(4096, ge=64, le=1_000_000)
+    cpu_cores: float = Field(1.0, ge=0, le=256)
     output_bytes: int = Field(65536, ge=1024, le=16 * 1024 * 1024)
     unsafe_no_sandbox: bool = Field(
         False, description="Run submitted code WITHOUT a sandbox. Local development only."
@@ -92,6 +94,8 @@ class SandboxSettings(BaseModel):
             open_files=self.max_open_files,
             file_size_mb=self.max_file_mb,
             tmp_size_mb=self.tmp_mb,
+            tmp_inodes=self.tmp_inodes,
+            cpu_cores=self.cpu_cores,
             output_bytes=self.output_bytes,
             unsafe_no_sandbox=self.unsafe_no_sandbox,
         ).replace(**overrides)

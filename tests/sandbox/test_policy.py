@@ -138,3 +138,34 @@ def test_cgroups_left_by_dead_evaluators_are_swept(tmp_path: Path) -> None:
     alive.mkdir()
     _sweep_stale(tmp_path, TAG_PREFIX)
     assert (dead.exists(), alive.exists()) == (False, True)
+
+
+def test_cpu_share_and_inode_cap_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+
+    monkeypatch.setenv("STUDYBOT_SANDBOX__CPU_CORES", "0.5")
+    monkeypatch.setenv("STUDYBOT_SANDBOX__TMP_INODES", "512")
+    limits = Settings().sandbox.to_limits()
+    assert (limits.cpu_cores, limits.tmp_inodes) == (0.5, 512)
+    assert (SandboxLimits().cpu_cores, SandboxLimits().tmp_inodes) == (1.0, 4096)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_each_job_gets_a_cpu_quota_of_its_share(tmp_path: Path, version: int) -> None:
+    from bot.sandbox._cgroups import CgroupManager
+
+    parents = tuple(
+        tmp_path / name for name in ("memory", "pids", "cpu")[: 3 if version == 1 else 1]
+    )
+    for parent in parents:
+        parent.mkdir()
+    job = CgroupManager(parents, version, has_cpu=True).create("job-1", 256, 32, cpu_cores=1.5)
+    if version == 2:
+        assert (job.dirs[0] / "cpu.max").read_text() == "150000 100000"
+    else:
+        assert (job.dirs[2] / "cpu.cfs_quota_us").read_text() == "150000"
+        assert (job.dirs[2] / "cpu.cfs_period_us").read_text() == "100000"
+    uncapped = CgroupManager(parents, version, has_cpu=True).create("job-2", 256, 32)
+    assert not any(
+        (d / "cpu.max").exists() or (d / "cpu.cfs_quota_us").exists() for d in uncapped.dirs
+    )
