@@ -151,13 +151,15 @@ def cohort_differences(explicit: set[str], defaults: object, cohort: Cohort) -> 
             else "it only applies when a new cohort is created"
         )
         notes.append(
-            f"{variable} is {_shown(wanted)} but the cohort uses {_shown(current(cohort))}; "
-            f"{change}."
+            f"{variable} is {_shown(name, wanted)} but the cohort uses "
+            f"{_shown(name, current(cohort))}; {change}."
         )
     return notes
 
 
-def _shown(value: object) -> str:
+def _shown(name: str, value: object) -> str:
+    if name == "quiz_pass_mark" and isinstance(value, float):
+        return f"{value:.0%}"
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     if isinstance(value, dt.date):

@@ -15,7 +15,7 @@ from handlers.types import Reply, ReplyField
 from models.cohorts import RescheduleError, bind, reschedule
 from models.tables import OutboxMessage, PlatformBinding
 
-SETTABLE = ("name", "start", "time", "cadence", "timezone", "threshold")
+SETTABLE = ("name", "start", "time", "cadence", "timezone", "threshold", "quizpass")
 
 
 def register(router: Router) -> None:
@@ -24,10 +24,11 @@ def register(router: Router) -> None:
         Command(
             name="admin cohort",
             usage="admin cohort [start DATE | time HH:MM | cadence DAYS | timezone ZONE | "
-            "name NAME | threshold PERCENT]",
+            "name NAME | threshold PERCENT | quizpass PERCENT]",
             summary="show the cohort's settings, or change one; later sessions follow",
             details="Changing start, time, cadence or timezone re-dates every session that "
-            "hasn't happened yet; past sessions keep their dates.",
+            "hasn't happened yet; past sessions keep their dates. `quizpass` is the share of "
+            "right answers (over at least 5) that makes a quiz count toward the certificate.",
             handler=admin_cohort,
             organizer_only=True,
             examples=(
@@ -108,14 +109,19 @@ def _apply(ctx: Context, key: str, value: str) -> None:
             ) from None
         cohort.timezone = value
     elif key == "threshold":
-        number = value.removesuffix("%")
-        try:
-            share = float(number) / 100
-        except ValueError:
-            raise UsageError("The certificate threshold is a percentage, e.g. 80%.") from None
-        if not 0 < share <= 1:
-            raise UsageError("The certificate threshold is between 1% and 100%.")
-        cohort.pass_threshold = share
+        cohort.pass_threshold = _percentage(value, "The certificate threshold")
+    elif key == "quizpass":
+        cohort.quiz_pass_mark = _percentage(value, "The quiz pass mark")
+
+
+def _percentage(value: str, what: str) -> float:
+    try:
+        share = float(value.removesuffix("%")) / 100
+    except ValueError:
+        raise UsageError(f"{what} is a percentage, e.g. 80%.") from None
+    if not 0 < share <= 1:
+        raise UsageError(f"{what} is between 1% and 100%.")
+    return share
 
 
 def _show(ctx: Context, note: str) -> Reply:
@@ -128,6 +134,7 @@ def _show(ctx: Context, note: str) -> Reply:
         ReplyField("Cadence", f"every {cohort.cadence_days} days"),
         ReplyField("Sessions", str(len(cohort.sessions))),
         ReplyField("Certificate at", f"{cohort.pass_threshold:.0%} of the work"),
+        ReplyField("A quiz counts at", f"{cohort.quiz_pass_mark:.0%} right"),
     )
     return Reply(
         title=f"Cohort settings: {cohort.name}",

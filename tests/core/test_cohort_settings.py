@@ -15,7 +15,7 @@ from bot.clock import FakeClock
 from bot.platforms.console import ConsoleAdapter
 from bot.settings import CohortDefaults, Settings, SettingsError, load_settings
 from models.cohorts import first_cohort
-from tests.conftest import START, make_settings
+from tests.conftest import START, Chat, make_settings
 
 
 def test_an_organizer_named_by_display_name_is_refused_with_how_to_find_the_id(
@@ -85,3 +85,25 @@ async def test_an_environment_setting_the_cohort_does_not_follow_is_reported_at_
         assert f"[{expected}]" in out.getvalue()
     finally:
         await again.close()
+
+
+async def test_the_quiz_pass_mark_comes_from_the_environment_and_an_organizer_changes_it(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    first = await App.create(make_settings(sqlite_url, quiz_pass_mark=0.75))
+    await first.close()
+    app = await App.create(make_settings(sqlite_url, quiz_pass_mark=0.6))
+    try:
+        assert app.start_notes == [
+            "STUDYBOT_COHORT__QUIZ_PASS_MARK is 60% but the cohort uses 75%; change it with "
+            "`admin cohort quizpass`."
+        ]
+        chat = Chat(app, tmp_path / "out")
+        await chat.text("join", as_="olga")
+        assert "A quiz counts at: 75% right" in await chat.text("admin cohort", as_="olga")
+        changed = await chat.text("admin cohort quizpass 60%", as_="olga")
+        assert "A quiz counts at: 60% right" in changed
+        refused = await chat.text("admin cohort quizpass lots", as_="olga")
+        assert "The quiz pass mark is a percentage, e.g. 80%." in refused
+    finally:
+        await app.close()
