@@ -93,6 +93,11 @@ class Evaluator:
             )
         elif self._cgroups is None:
             log.info("no cgroups for the sandbox: memory and processes are limited by rlimits")
+        if self._cgroups is None or not self._cgroups.has_cpu:
+            log.warning(
+                "no cgroup CPU controller for the sandbox: a job with many busy processes "
+                "can take more than its share of the cores"
+            )
         if self.limits.mode == "warm":
             try:
                 await self._warm_process()
