@@ -11,7 +11,7 @@ from typing import Any
 
 from . import _bwrap
 from ._cgroups import CgroupManager, JobCgroup
-from ._pipes import feed, read_capped
+from ._pipes import both_done, feed, read_capped
 from ._process import SandboxProcess
 from ._verdict import Observed, build_result
 from .limits import SandboxLimits
@@ -101,12 +101,23 @@ async def execute(
             os.close(fd)
     overflow, report_overflow = asyncio.Event(), asyncio.Event()
     report_cap = limits.outputs_max_bytes * 2 + 65536
+    stdout_reader = asyncio.ensure_future(read_capped(pipes[1][0], limits.output_bytes, overflow))
+    stderr_reader = asyncio.ensure_future(read_capped(pipes[2][0], limits.output_bytes, overflow))
     readers = asyncio.gather(
-        read_capped(pipes[1][0], limits.output_bytes, overflow),
-        read_capped(pipes[2][0], limits.output_bytes, overflow),
-        read_capped(pipes[3][0], report_cap, report_overflow),
+        stdout_reader, stderr_reader, read_capped(pipes[3][0], report_cap, report_overflow)
     )
-    feeder = asyncio.create_task(feed(pipes[0][1], job.stdin))
+    # `stdin_after_output` only once every process of the job has closed stdout and stderr.
+    outputs_closed = (
+        None if job.stdin_after_output is None else both_done(stdout_reader, stderr_reader)
+    )
+    feeder = asyncio.create_task(
+        feed(
+            pipes[0][1],
+            job.stdin,
+            outputs_closed=outputs_closed,
+            after_output=job.stdin_after_output,
+        )
+    )
     try:
         stopped_for = await wait_for_job(readers, overflow, wall)
         if stopped_for is not None:

@@ -19,7 +19,7 @@ import time
 
 from . import _bwrap
 from ._inside.job import collect_outputs
-from ._pipes import feed, read_capped
+from ._pipes import both_done, feed, read_capped
 from ._session import wait_for_job
 from ._verdict import Observed, build_result
 from .limits import SandboxLimits
@@ -75,12 +75,20 @@ async def run_unsafe(job: SandboxJob, limits: SandboxLimits) -> SandboxResult:
             for fd in (stdin_r, out_w, err_w):
                 os.close(fd)
         overflow = asyncio.Event()
-        feeder = asyncio.create_task(feed(stdin_w, job.stdin))
-        readers = asyncio.gather(
-            read_capped(out_r, limits.output_bytes, overflow),
-            read_capped(err_r, limits.output_bytes, overflow),
-            proc.wait(),
+        stdout_reader = asyncio.ensure_future(read_capped(out_r, limits.output_bytes, overflow))
+        stderr_reader = asyncio.ensure_future(read_capped(err_r, limits.output_bytes, overflow))
+        outputs_closed = (
+            None if job.stdin_after_output is None else both_done(stdout_reader, stderr_reader)
         )
+        feeder = asyncio.create_task(
+            feed(
+                stdin_w,
+                job.stdin,
+                outputs_closed=outputs_closed,
+                after_output=job.stdin_after_output,
+            )
+        )
+        readers = asyncio.gather(stdout_reader, stderr_reader, proc.wait())
         stopped_for = await wait_for_job(readers, overflow, wall)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # also whatever it left behind

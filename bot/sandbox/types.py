@@ -21,12 +21,18 @@ class SandboxJob:
     names the one among them that runs as `__main__`. Files the job writes into its output
     directory (`$STUDYBOT_OUT`, also `./out` relative to the working directory) come back in
     `SandboxResult.outputs`, size-capped.
+
+    `stdin` is written to the job's stdin at once. `stdin_after_output`, when set, is written
+    after it only once the job's stdout and stderr have both reached EOF (every process of the
+    job has closed them), and stdin is closed after it; until then stdin stays open. A job can
+    therefore learn these bytes only when nothing it does any more can reach its output.
     """
 
     files: Mapping[str, bytes]
     entry: str
     args: tuple[str, ...] = ()
     stdin: bytes = b""
+    stdin_after_output: bytes | None = None
     seed: int = 0
     wall_seconds: float | None = None  # None: the evaluator's configured limit
 

@@ -1,19 +1,28 @@
 """Grades a submission: source check, sandbox run through an Executor, comparison outside.
 
 The reference runs here, in the grading process, on inputs drawn from a per-submission seed;
-only the inputs and the harness enter the sandbox. Outputs come back as JSON and safetensors,
-formats that cannot execute code, and are compared with the reference's outputs here.
+only the inputs and the harness enter the sandbox. The visible cases' inputs are files of the
+job; the hidden cases' inputs reach it on stdin only after it has closed its stdout and stderr
+(`SandboxJob.stdin_after_output`), so they cannot be printed back, and the seeds the job sees
+are salted hashes of the input seed, which reveal nothing about it. Outputs come back as JSON
+and safetensors, formats that cannot execute code, and are compared with the reference's
+outputs here; only the exact result files at the top of the output directory are read, and
+their size and nesting are bounded.
 """
 
 from __future__ import annotations
 
+import builtins
+import hashlib
 import importlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
@@ -24,10 +33,26 @@ from quizzes.exercises.catalog import get_exercise
 from quizzes.exercises.compare import compare
 from quizzes.exercises.result import GradeResult, GradeStatus, TestResult
 from quizzes.exercises.source_check import SourceError, check_source
-from quizzes.exercises.spec import ExerciseSpec
+from quizzes.exercises.spec import IMPORT_SECONDS, ExerciseSpec
 
 _HARNESS = Path(harness.__file__).read_bytes()
 _MAX_JSON = 64 * 1024
+_MAX_JSON_DEPTH = 8
+RESULT_FILES = ("results.json", "outputs.safetensors", "fatal.json")
+# The seeds the job sees are keyed hashes of the input seed: knowing them tells nothing about
+# the hidden inputs. The key lives only in this process.
+_SEED_KEY = secrets.token_bytes(32)
+OUTPUT_NOTE = (
+    "[Only what importing your code and the visible tests printed is shown; "
+    "the hidden tests' output is not returned.]"
+)
+_STATUSES = frozenset({"ok", "timeout", "forbidden", "error", "bad_output"})
+_EXCEPTION_NAMES = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+_EXCEPTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 
 
 def load_code(exercise_id: str) -> ExerciseCode:
@@ -65,6 +90,12 @@ async def grade(
     return judge(prepared, await executor.run(prepared.job))
 
 
+def job_seed(seed: int) -> int:
+    """The seed the job reseeds torch and random with: a keyed hash of the input seed."""
+    digest = hashlib.blake2b(str(seed).encode(), key=_SEED_KEY, digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 2
+
+
 def prepare(spec: ExerciseSpec, code: ExerciseCode, source: str, seed: int) -> Prepared:
     """Draw the cases, compute the expected outputs, and build the sandbox job."""
     cases = tuple(code.make_cases(seed))
@@ -72,6 +103,8 @@ def prepare(spec: ExerciseSpec, code: ExerciseCode, source: str, seed: int) -> P
     if names != [test.name for test in spec.tests]:
         raise ValueError(f"{spec.id}: cases {names} do not follow the test plan")
     entries, tensors = encode_cases(list(cases), spec.functions[0])
+    for index, entry in enumerate(entries):
+        entry["index"] = index
     expected = tuple(
         harness.flatten(
             code.expected(case)
@@ -80,21 +113,43 @@ def prepare(spec: ExerciseSpec, code: ExerciseCode, source: str, seed: int) -> P
         )
         for case, entry in zip(cases, entries, strict=True)
     )
+    visible = {test.name for test in spec.tests if test.visible}
+    shown = [entry for entry in entries if entry["name"] in visible]
+    hidden = [entry for entry in entries if entry["name"] not in visible]
+    seed_in_job = job_seed(seed)
     manifest = {
-        "seed": seed,
+        "seed": seed_in_job,
         "forbidden": list(spec.forbidden),
+        "forbidden_ops": list(spec.forbidden_ops),
+        "autograd_free": spec.autograd_free,
         "case_seconds": spec.case_seconds,
-        "import_seconds": spec.case_seconds,
-        "cases": entries,
+        "import_seconds": IMPORT_SECONDS,
+        "total": len(entries),
+        "cases": shown,
     }
     files = {
         "harness.py": _HARNESS,
         "submission.py": source.encode("utf-8"),
         "cases.json": json.dumps(manifest).encode("utf-8"),
-        "inputs.safetensors": save_tensors(tensors),
+        "inputs.safetensors": save_tensors(_inputs_of(shown, tensors)),
     }
-    job = SandboxJob(files=files, entry="harness.py", seed=seed, wall_seconds=spec.time_limit)
+    after_output = (
+        harness.pack_hidden(hidden, save_tensors(_inputs_of(hidden, tensors))) if hidden else None
+    )
+    job = SandboxJob(
+        files=files,
+        entry="harness.py",
+        seed=seed_in_job,
+        wall_seconds=spec.time_limit,
+        stdin_after_output=after_output,
+    )
     return Prepared(spec, code, cases, expected, job)
+
+
+def _inputs_of(entries: list[dict[str, Any]], tensors: Leaves) -> dict[str, torch.Tensor]:
+    """The input tensors of these cases (keys `c<index>.<n>`, see encode_cases)."""
+    prefixes = {f"c{entry['index']}" for entry in entries}
+    return {key: t for key, t in tensors.items() if key.split(".", 1)[0] in prefixes}
 
 
 def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
@@ -102,7 +157,8 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
     spec = prepared.spec
     if run.status == "refused":
         return _unrun(spec, "refused", run.message or "the sandbox refused to run the code")
-    files = {Path(name).name: data for name, data in run.outputs.items()}
+    # Only the exact names at the top of out/: a file of that name in a subfolder is not ours.
+    files = {name: run.outputs[name] for name in RESULT_FILES if name in run.outputs}
     fatal = _json(files.get("fatal.json"))
     results = _json(files.get("results.json"))
     reports: list[Any] = results["cases"] if isinstance(results.get("cases"), list) else []
@@ -127,8 +183,11 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
     if status == "forbidden":
         score = 0
         tests = [TestResult(t.name, False, 0, t.max_points, t.visible, t.message) for t in tests]
+    stdout = run.stdout
+    if (stdout or run.stderr) and prepared.job.stdin_after_output is not None:
+        stdout = f"{OUTPUT_NOTE}\n{stdout}"
     return GradeResult(
-        spec.id, status, score, spec.max_score, tuple(tests), run.stdout, run.stderr, why
+        spec.id, status, score, spec.max_score, tuple(tests), stdout, run.stderr, why
     )
 
 
@@ -136,12 +195,12 @@ def _outcome(
     prepared: Prepared, case: Case, want: Leaves, report: dict[str, Any], got: Leaves
 ) -> Mismatch | None:
     status = report.get("status")
-    if status is None or report.get("name") != case.name:
+    if status not in _STATUSES or report.get("name") != case.name:
         return Mismatch("no result", "no result: the run ended before this test")
     if status != "ok":
-        error = str(report.get("error", ""))[:500]
-        category = {"timeout": "timed out", "forbidden": "forbidden call"}.get(str(status))
-        return Mismatch(category or f"{status}: {error.split(':')[0]}"[:80], error)
+        error = report.get("error")
+        error = error[:500] if isinstance(error, str) else ""
+        return Mismatch(_category(str(status), error), error)
     if prepared.code.check is not None:
         return prepared.code.check(case, got, want)
     return compare(want, got, case.tolerance or prepared.spec.tolerance)
@@ -170,6 +229,21 @@ def _status(
     return ("partial" if score else "failed"), ""
 
 
+def _category(status: str, error: str) -> str:
+    """What a hidden test shows: a word from a fixed vocabulary, never the submission's text
+    (an exception class it names itself could carry the hidden inputs out)."""
+    if status == "timeout":
+        return "timed out"
+    if status == "forbidden":
+        return "forbidden call"
+    if status == "bad_output":
+        return "bad output"
+    name = error.split(":", 1)[0].strip()
+    if name in _EXCEPTION_NAMES and _EXCEPTION_NAME.match(name):
+        return f"error: {name}"
+    return "error"
+
+
 def _unrun(spec: ExerciseSpec, status: GradeStatus, message: str) -> GradeResult:
     tests = tuple(
         TestResult(test.name, False, 0, test.points, test.visible, "not run") for test in spec.tests
@@ -188,11 +262,29 @@ def _tensors(data: bytes | None) -> Leaves:
 
 
 def _json(data: bytes | None) -> dict[str, Any]:
-    """A small JSON object written by the harness (or forged by the submission: untrusted)."""
-    if data is None or len(data) > _MAX_JSON:
+    """A small JSON object written by the harness (or forged by the submission: untrusted).
+
+    Bounded in size and nesting before it is parsed: anything else reads as nothing.
+    """
+    if data is None or len(data) > _MAX_JSON or _nesting(data) > _MAX_JSON_DEPTH:
         return {}
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting(data: bytes) -> int:
+    """How deeply JSON arrays and objects nest in `data` (strings skipped), without parsing."""
+    depth = deepest = 0
+    for byte in _STRINGS.sub(b"", data).translate(None, b" \t\r\n,:0123456789.eE+-"):
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest

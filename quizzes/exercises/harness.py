@@ -1,17 +1,34 @@
 """Runs a submission on the grader's inputs, inside the sandbox. Shipped as `harness.py`.
 
-The job's directory holds `submission.py`, `cases.json` (the manifest) and `inputs.safetensors`.
-For each case the harness calls the submitted function under a time budget, with the
-exercise's forbidden APIs patched to raise. After every case it rewrites (atomically)
-`results.json` (per-case status and error; `done` once all ran) and `outputs.safetensors` (the
-outputs as plain tensors, keyed `<case>/out...`) in `$STUDYBOT_OUT`; `fatal.json` if the
-submission cannot even be imported.
+The job's directory holds `submission.py`, `cases.json` (the manifest of the *visible* cases)
+and `inputs.safetensors` (their inputs). The run has two phases:
+
+1. Import the submission and run the visible cases; what they print is returned to the member.
+2. Close stdout and stderr for good (fds 1 and 2 become /dev/null, no copy kept), then read the
+   hidden cases from stdin, which the host writes only once every process of the job has
+   closed its stdout and stderr (`SandboxJob.stdin_after_output`). Hidden inputs are therefore
+   never readable while the job can still print, and nothing a hidden case prints comes back.
+
+Every call of the submission runs under a dispatch guard (`_Guard`, a TorchDispatchMode) that
+refuses the exercise's forbidden aten operators whatever Python name reached them, and, for an
+autograd-free exercise, every operator run with grad mode or forward-mode AD enabled or on a
+tensor that requires grad. The exercise's forbidden Python names are also patched to raise, for
+a friendlier message.
+After every case the harness rewrites (atomically) `results.json` (per-case status and error, in
+the test plan's order; `done` once all ran) and `outputs.safetensors` (the outputs as plain
+tensors, keyed `c<index>/out...`) in `$STUDYBOT_OUT`; `fatal.json` if the submission cannot even
+be imported. The per-case alarm is a courtesy (a friendly "timed out" per case); the bound that
+holds is the job's wall-clock limit, enforced from outside the job.
 Nothing here decides a grade: expected outputs never enter the sandbox. The grader also imports
-this module to run its references through exactly the same calling conventions.
+this module to run its references through exactly the same calling conventions. The harness
+keeps no module-level reference to the functions it needs after the submission is imported
+(`torch.autograd.grad`, `torch.stack`): they are taken in `main()` and passed down.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib.util
 import json
 import os
@@ -21,15 +38,14 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from fnmatch import fnmatchcase
 from types import FrameType, ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
+from safetensors.torch import load as load_tensors
 from safetensors.torch import load_file, save_file
-
-# Taken before the submission runs: it may patch or be forbidden the public names.
-_autograd_grad = torch.autograd.grad
-_stack = torch.stack
+from torch.utils import _python_dispatch as python_dispatch
 
 MAX_LEAVES = 32
 MAX_ELEMENTS = 1_000_000
@@ -47,6 +63,22 @@ class CaseTimeout(BaseException):
 
 class ForbiddenCall(BaseException):
     """A forbidden API was called."""
+
+
+class Tools(NamedTuple):
+    """What the harness calls after the submission is imported (which may patch the public
+    names): taken beforehand and passed down, never kept where the submission can fetch it."""
+
+    grad: Callable[..., Any]
+    stack: Callable[..., torch.Tensor]
+
+
+def _tools() -> Tools:
+    return Tools(torch.autograd.grad, torch.stack)
+
+
+def _unguarded(action: Callable[[], Any]) -> Any:
+    return action()
 
 
 # ---- hidden smooth functions (numeric_grad) -------------------------------------------------
@@ -102,20 +134,31 @@ def _one_pass(items: list[torch.Tensor]) -> Iterator[torch.Tensor]:
     yield from items
 
 
-def invoke(fn: Callable[..., Any], entry: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Any:
-    """Call `fn` as the case's mode says; returns its raw output."""
+def invoke(
+    fn: Callable[..., Any],
+    entry: dict[str, Any],
+    tensors: dict[str, torch.Tensor],
+    *,
+    guard: Callable[[Callable[[], Any]], Any] = _unguarded,
+    tools: Tools | None = None,
+) -> Any:
+    """Call `fn` as the case's mode says; returns its raw output.
+
+    `guard(action)` runs each call of the submission (and the backward pass through its
+    operations); `tools` are the harness's own functions, taken before the submission ran.
+    """
+    tools = tools or _tools()
     args = [decode(arg, tensors) for arg in entry["args"]]
     kwargs = {key: decode(value, tensors) for key, value in entry["kwargs"].items()}
     if entry["mode"] == "call":
-        return fn(*args, **kwargs)
+        return guard(lambda: fn(*args, **kwargs))
     if entry["mode"] == "grad":
         inputs = [args[i].requires_grad_(True) for i in entry["grad_args"]]
-        out = plain(fn(*args, **kwargs), "output")
+        out = plain(guard(lambda: fn(*args, **kwargs)), "output")
         if out.grad_fn is None:
             raise BadOutput("the output is not differentiable (detached from its inputs)")
-        grads = _autograd_grad(
-            out, inputs, grad_outputs=tensors[entry["cotangent"]].clone(), allow_unused=True
-        )
+        cotangent = tensors[entry["cotangent"]].clone()
+        grads = guard(lambda: tools.grad(out, inputs, grad_outputs=cotangent, allow_unused=True))
         for index, grad in zip(entry["grad_args"], grads, strict=True):
             if grad is None:
                 raise BadOutput(f"the output does not depend on argument {index}")
@@ -124,13 +167,14 @@ def invoke(fn: Callable[..., Any], entry: dict[str, Any], tensors: dict[str, tor
         param, grads, state = args[0], args[1], args[2]
         trajectory = []
         for step in range(grads.shape[0]):
-            result = fn(param, grads[step].clone(), state, step + 1, **kwargs)
+            step_call = functools.partial(fn, param, grads[step].clone(), state, step + 1)
+            result = guard(functools.partial(step_call, **kwargs))
             if type(result) not in (tuple, list) or len(result) != 2:
                 raise BadOutput("an optimizer step must return (param, state)")
             param = plain(result[0], "param")
             state = tuple(plain(s, "state") for s in _sequence(result[1], "state"))
             trajectory.append(param.detach().clone())  # a step may update in place
-        return (_stack(trajectory), state)
+        return (tools.stack(trajectory), state)
     raise ValueError(f"unknown mode {entry['mode']!r}")
 
 
@@ -189,10 +233,13 @@ def _flatten(value: Any, path: str, leaves: dict[str, torch.Tensor], depth: int)
 
 
 class _Patches:
-    """Replaces each forbidden API with a function that raises, while the submission runs."""
+    """Replaces each forbidden API with a function that raises, while the submission runs.
 
-    def __init__(self, forbidden: list[str]) -> None:
-        self.hits: list[str] = []
+    A courtesy that names the Python API in the message; `_Guard` is what holds at run time.
+    """
+
+    def __init__(self, forbidden: list[str], hits: list[str]) -> None:
+        self.hits = hits
         self.saved: list[tuple[Any, str, Any]] = []
         for name in forbidden:
             parts = name.split(".")
@@ -224,6 +271,127 @@ def _qualname(obj: Any) -> str:
     return "torch.Tensor" if obj is torch.Tensor else str(getattr(obj, "__name__", obj))
 
 
+def _requires_grad(values: Any) -> bool:
+    for value in values:
+        if isinstance(value, torch.Tensor) and value.requires_grad:
+            return True
+        if type(value) in (list, tuple) and _requires_grad(value):
+            return True
+    return False
+
+
+class _Guard(python_dispatch.TorchDispatchMode):
+    """Refuses forbidden operators at the dispatcher, whatever Python name reached them.
+
+    Sees every operator that has a kernel (`aten::_softmax`, `aten::convolution`, ...), from
+    `torch.softmax`, `torch._C._VariableFunctions`, `torch.ops.aten` or TorchScript alike.
+    Composite operators are seen as the operators they decompose into (`F.dropout` as
+    `bernoulli_`), so those stay with the source check. In an autograd-free exercise the
+    harness runs the submission with grad mode and forward AD off, and the guard refuses any
+    operator run with either on or on a tensor that requires grad: no graph can be built and no
+    tangent carried (no forward-AD level may be open), so no engine, saved function or transform
+    can differentiate. Refusals are recorded in `hits`, so swallowing the exception does not help.
+    """
+
+    def __init__(self, patterns: list[str], autograd_free: bool, hits: list[str]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.patterns = tuple(patterns)
+        self.autograd_free = autograd_free
+        self.hits = hits
+        self.verdicts: dict[Any, str | None] = {}
+
+    def __torch_dispatch__(
+        self,
+        func: Any,
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
+        kwargs = kwargs or {}
+        why = self.verdicts.get(func, "")
+        if why == "":
+            name = func._schema.name.split("::", 1)[-1]
+            matched = any(fnmatchcase(name, pattern) for pattern in self.patterns)
+            why = self.verdicts[func] = f"aten::{name}" if matched else None
+        if (
+            why is None
+            and self.autograd_free
+            and (
+                torch.is_grad_enabled()
+                or torch._C._is_fwd_grad_enabled()
+                or _dual_level_open()
+                or _requires_grad(args)
+                or _requires_grad(kwargs.values())
+            )
+        ):
+            why = "autograd (computing gradients)"
+        if why is not None:
+            self.hits.append(why)
+            raise ForbiddenCall(f"{why} is forbidden in this exercise")
+        return func(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def _no_autograd() -> Iterator[None]:
+    """Grad mode and forward-mode AD both off (`torch.no_grad` leaves forward AD on)."""
+    forward = torch._C._is_fwd_grad_enabled()
+    torch._C._set_fwd_grad_enabled(False)
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        torch._C._set_fwd_grad_enabled(forward)
+
+
+def _dual_level_open() -> bool:
+    """Whether a forward-mode AD level is open (only one may be: opening a second fails)."""
+    try:
+        level = torch._C._enter_dual_level()
+    except RuntimeError:
+        return True
+    torch._C._exit_dual_level(level=level)
+    return False
+
+
+def _clear_dispatch_modes() -> None:
+    """Pop every dispatch mode left on this thread's stack."""
+    while torch._C._len_torch_dispatch_stack() > 0:
+        python_dispatch._pop_mode()
+
+
+class _Runner:
+    """Runs the submission's code under the patches, the guard and the courtesy alarm."""
+
+    def __init__(self, manifest: dict[str, Any], hits: list[str]) -> None:
+        self.hits = hits
+        self.patches = _Patches(manifest["forbidden"], hits)
+        self.patterns = list(manifest.get("forbidden_ops", []))
+        self.autograd_free = bool(manifest.get("autograd_free", False))
+
+    def guarded(self, action: Callable[[], Any]) -> Any:
+        """`action()` under the dispatch guard (and with autograd off when autograd-free)."""
+        guard = _Guard(self.patterns, self.autograd_free, self.hits)
+        grad_mode = _no_autograd() if self.autograd_free else contextlib.nullcontext()
+        _clear_dispatch_modes()  # whatever an earlier call may have left behind
+        with grad_mode, guard:
+            try:
+                return action()
+            finally:
+                stack = python_dispatch._get_current_dispatch_mode_stack()
+                if len(stack) != 1 or stack[0] is not guard:
+                    self.hits.append("changing the grader's dispatch modes")
+                    _clear_dispatch_modes()
+                    python_dispatch._push_mode(guard)  # for the guard's own exit
+
+    def run(self, seconds: float, action: Callable[[], Any]) -> Any:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            with self.patches:
+                return action()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise CaseTimeout
 
@@ -235,17 +403,37 @@ def _describe(exc: BaseException, source: str) -> str:
     return (text[:400] + "…" if len(text) > 400 else text) + where
 
 
-def _run_guarded(patches: _Patches, seconds: float, action: Callable[[], Any]) -> Any:
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        with patches:
-            return action()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+def _close_output_for_good() -> None:
+    """Point fds 1 and 2 at /dev/null, keeping no copy: the host then sees EOF on both."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.close(null)
+
+
+def _read_hidden() -> tuple[list[dict[str, Any]], dict[str, torch.Tensor]]:
+    """The hidden cases from stdin: 8-byte length, that much JSON, then safetensors bytes."""
+    chunks = []
+    while chunk := os.read(0, 1 << 20):
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    size = int.from_bytes(data[:8], "big")
+    entries: list[dict[str, Any]] = json.loads(data[8 : 8 + size])
+    return entries, dict(load_tensors(data[8 + size :]))
+
+
+def pack_hidden(entries: list[dict[str, Any]], tensors_bytes: bytes) -> bytes:
+    """What `_read_hidden` reads (the grader sends it as `stdin_after_output`)."""
+    header = json.dumps(entries).encode("utf-8")
+    return len(header).to_bytes(8, "big") + header + tensors_bytes
 
 
 def main() -> int:
     """Run every case; always exits 0 unless the process itself is killed."""
+    tools = _tools()  # before the submission can patch the public names
     out = os.environ.get("STUDYBOT_OUT", "out")
     os.makedirs(out, exist_ok=True)
     torch.set_num_threads(1)
@@ -254,7 +442,8 @@ def main() -> int:
     tensors = load_file("inputs.safetensors")
     source = os.path.abspath("submission.py")
     signal.signal(signal.SIGALRM, _on_alarm)
-    patches = _Patches(manifest["forbidden"])
+    hits: list[str] = []
+    runner = _Runner(manifest, hits)
 
     def write(name: str, data: dict[str, Any]) -> None:
         with open(os.path.join(out, name + ".tmp"), "w", encoding="utf-8") as f:
@@ -267,25 +456,43 @@ def main() -> int:
     sys.modules["submission"] = module  # @dataclass looks its module up there
     loader = module_spec.loader
     try:
-        _run_guarded(patches, manifest["import_seconds"], lambda: loader.exec_module(module))
+        runner.run(
+            manifest["import_seconds"], lambda: runner.guarded(lambda: loader.exec_module(module))
+        )
     except CaseTimeout:
         write("fatal.json", {"error": "importing the submission took too long"})
         return 0
     except BaseException as exc:
-        kind = "forbidden" if patches.hits else "error"
+        kind = "forbidden" if hits else "error"
         write("fatal.json", {"error": _describe(exc, source), "kind": kind})
         return 0
+    if hits:  # a refusal swallowed at import
+        write("fatal.json", {"error": f"called {hits[-1]}, forbidden here", "kind": "forbidden"})
+        return 0
 
-    results: list[dict[str, Any]] = []
+    total = int(manifest["total"])
+    results: list[dict[str, Any]] = [{} for _ in range(total)]
     outputs: dict[str, torch.Tensor] = {}
-    for index, entry in enumerate(manifest["cases"]):
-        result, leaves = _run_case(index, entry, module, tensors, manifest, patches, source)
-        results.append(result)
-        outputs.update({f"c{index}/{path}": tensor for path, tensor in leaves.items()})
-        # Rewritten after every case, so a run that dies later still reports these.
-        save_file(outputs, os.path.join(out, "outputs.tmp"))
-        os.replace(os.path.join(out, "outputs.tmp"), os.path.join(out, "outputs.safetensors"))
-        write("results.json", {"cases": results, "done": index + 1 == len(manifest["cases"])})
+    finished = 0
+
+    def run_cases(entries: list[dict[str, Any]], inputs: dict[str, torch.Tensor]) -> None:
+        nonlocal finished
+        for entry in entries:
+            index = int(entry["index"])
+            result, leaves = _run_case(index, entry, module, inputs, manifest, runner, tools)
+            results[index] = result
+            outputs.update({f"c{index}/{path}": tensor for path, tensor in leaves.items()})
+            finished += 1
+            # Rewritten after every case, so a run that dies later still reports these.
+            save_file(outputs, os.path.join(out, "outputs.tmp"))
+            os.replace(os.path.join(out, "outputs.tmp"), os.path.join(out, "outputs.safetensors"))
+            write("results.json", {"cases": results, "done": finished == total})
+
+    run_cases(manifest["cases"], tensors)
+    if finished < total:
+        _close_output_for_good()
+        hidden, hidden_tensors = _read_hidden()
+        run_cases(hidden, hidden_tensors)
     return 0
 
 
@@ -295,8 +502,8 @@ def _run_case(
     module: ModuleType,
     tensors: dict[str, torch.Tensor],
     manifest: dict[str, Any],
-    patches: _Patches,
-    source: str,
+    runner: _Runner,
+    tools: Tools,
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     seed = (int(manifest["seed"]) + index) % 2**63
     torch.manual_seed(seed)
@@ -304,23 +511,31 @@ def _run_case(
     fn = module.__dict__.get(entry["function"])
     result: dict[str, Any] = {"name": entry["name"], "status": "ok", "error": ""}
     started = time.perf_counter()
-    hits_before = len(patches.hits)
+    hits_before = len(runner.hits)
     leaves: dict[str, torch.Tensor] = {}
     try:
         if not callable(fn):
             raise BadOutput(f"the submission defines no function {entry['function']}()")
-        raw = _run_guarded(patches, manifest["case_seconds"], lambda: invoke(fn, entry, tensors))
+        raw = runner.run(
+            manifest["case_seconds"],
+            lambda: invoke(fn, entry, tensors, guard=runner.guarded, tools=tools),
+        )
         leaves = flatten(raw)
     except CaseTimeout:
         result.update(status="timeout", error=f"took longer than {manifest['case_seconds']} s")
     except BadOutput as exc:
         result.update(status="bad_output", error=str(exc))
     except BaseException as exc:
-        result.update(status="error", error=_describe(exc, source))
-    if len(patches.hits) > hits_before:  # even if the submission swallowed the exception
-        result.update(status="forbidden", error=f"called {patches.hits[-1]}, forbidden here")
+        result.update(status="error", error=_describe(exc, source_path(module)))
+    if len(runner.hits) > hits_before:  # even if the submission swallowed the exception
+        result.update(status="forbidden", error=f"called {runner.hits[-1]}, forbidden here")
     result["seconds"] = round(time.perf_counter() - started, 4)
     return result, leaves if result["status"] == "ok" else {}
+
+
+def source_path(module: ModuleType) -> str:
+    spec = module.__spec__
+    return str(spec.origin) if spec is not None else "submission.py"
 
 
 if __name__ == "__main__":

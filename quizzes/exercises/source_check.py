@@ -1,14 +1,21 @@
 """The source check that runs before a submission is sent to the sandbox.
 
-Run-time patches inside the sandbox are a courtesy that a determined submission can get around
-(`torch._C._VariableFunctions.softmax`); this check is the rule. It allows imports from a short
-list of modules only, and refuses private attributes, attribute assignment on modules, and the
-builtins that turn strings into code or attributes (`getattr`, `__import__`, `eval`, ...).
+It is one of two rules: the harness's dispatch guard refuses the forbidden operators where they
+run, whatever route reached them; this check refuses the routes themselves, with the line. It
+allows imports from a short list of modules only, and refuses private attributes, attribute
+assignment on modules, the builtins that turn strings into code or attributes (`getattr`,
+`__import__`, `eval`, ...), and every attribute chain that reaches the interpreter through an
+imported module: a standard-library module re-exported by torch or any other module
+(`torch.sys`, `torch.os`, `torch.builtins.getattr`, `F.torch.inspect`, `typing.sys`), the
+dispatcher's own entry points (`torch.ops`, `torch.library`), and the compilers and tracers
+that run code from strings (`torch.jit`, `torch.fx`, `typing.get_type_hints` on a string
+annotation). String annotations are checked as the expressions they are.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +30,37 @@ BANNED_BUILTINS = frozenset(
 )
 # Ways to reach an attribute by its name as a string, or to write files from inside the job.
 BANNED_ATTRIBUTES = frozenset({"attrgetter", "methodcaller", "save", "load", "from_file"})
+# Names of torch functions and tensor methods that are also standard-library module names, and
+# `collections.abc` (abstract classes only).
+_TORCH_NAMES_LIKE_MODULES = frozenset({"chunk", "select", "trace", "abc"})
+# Attribute names that lead out of tensor code: a standard-library module (whatever module
+# re-exports it), the dispatcher's entry points, compilers and tracers, multiprocessing aliases.
+MODULE_ROUTES = (
+    (frozenset(sys.stdlib_module_names) | {"builtins", "__main__"})
+    - ALLOWED_MODULES
+    - _TORCH_NAMES_LIKE_MODULES
+)
+ROUTE_ATTRIBUTES = MODULE_ROUTES | {
+    "ops",
+    "library",
+    "jit",
+    "fx",
+    "compile",
+    "compiler",
+    "export",
+    "overrides",
+    "package",
+    "hub",
+    "cpp_extension",
+    "CompilationUnit",
+    "ForwardRef",
+    "get_type_hints",
+    "mp",
+    "reduction",
+    "reducer",
+    "python_multiprocessing",
+    "copymodule",
+}
 MAX_SOURCE_CHARS = 64_000
 ALLOWED_PRIVATE = frozenset({"__init__"})
 ALLOWED_DUNDER_NAMES = frozenset({"__name__"})
@@ -78,6 +116,11 @@ class _Visitor(ast.NodeVisitor):
         if module.split(".")[0] not in ALLOWED_MODULES:
             allowed = ", ".join(sorted(ALLOWED_MODULES - {"__future__"}))
             self._add(node, f"import of {module!r} is not allowed (allowed: {allowed})")
+        else:
+            for part in module.split(".")[1:]:
+                if part.startswith("_") or part in ROUTE_ATTRIBUTES:
+                    self._add(node, f"import of {module!r} is not allowed")
+                    break
         for name in self.forbidden:
             if module == name or module.startswith(name + "."):
                 self._add(node, f"{name} is forbidden in this exercise")
@@ -105,6 +148,10 @@ class _Visitor(ast.NodeVisitor):
             self._add(node, f"private name {written} is not allowed")
         if name in BANNED_ATTRIBUTES:
             self._add(node, f"{written} is not allowed in submissions")
+        elif name in ROUTE_ATTRIBUTES:
+            self._add(
+                node, f"{written} is not allowed in submissions ({name!r} leads out of tensor code)"
+            )
         if name in self.forbidden_by_attr:
             apis = ", ".join(self.forbidden_by_attr[name][:3])
             self._add(node, f"{written} is forbidden in this exercise (forbidden: {apis})")
@@ -126,6 +173,30 @@ class _Visitor(ast.NodeVisitor):
             node.value in self.forbidden_by_attr or node.value in self.forbidden
         ):
             self._add(node, f"the string {node.value!r} names a forbidden API")
+
+    # Annotations written as strings are code too: `typing.get_type_hints` evaluates them.
+    def _check_annotation(self, annotation: ast.expr | None) -> None:
+        for node in ast.walk(annotation) if annotation is not None else ():
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    tree = ast.parse(node.value.strip(), mode="eval")
+                except SyntaxError:
+                    self._add(node, "a string annotation must be a type expression")
+                    continue
+                ast.increment_lineno(tree, node.lineno - 1)
+                self.visit(tree)
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self._check_annotation(node.annotation)
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._check_annotation(node.returns)
+        self.generic_visit(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._check_annotation(node.returns)
+        self.generic_visit(node)
 
     def _check_target(self, target: ast.expr) -> None:
         # Monkeypatching (torch.allclose = ...) through any alias: only a tensor's own
@@ -151,6 +222,7 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._check_target(node.target)
+        self._check_annotation(node.annotation)
         self.generic_visit(node)
 
     def visit_Delete(self, node: ast.Delete) -> None:

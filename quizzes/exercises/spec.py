@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOTTED = re.compile(r"^torch(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_OP_PATTERN = re.compile(r"^[a-z0-9_*?\[\]]+$")
+# Forbidding any of these makes the exercise autograd-free: no gradient may be computed in the job.
+AUTOGRAD_APIS = frozenset({"torch.autograd", "torch.autograd.grad", "torch.Tensor.backward"})
 
 
 class _Frozen(BaseModel):
@@ -66,6 +69,11 @@ class ExerciseSpec(_Frozen):
     starter: str
     examples: tuple[Example, ...] = Field(min_length=1)
     forbidden: tuple[str, ...] = ()
+    forbidden_ops: tuple[str, ...] = Field(
+        default=(),
+        description="aten operator names (fnmatch patterns, no namespace) refused at run time "
+        "by the harness's dispatch guard, whatever Python name reached them",
+    )
     tolerance: Tolerance
     case_seconds: float = Field(gt=0, le=10, description="time budget of one test case")
     tests: tuple[TestPlan, ...] = Field(min_length=2)
@@ -83,6 +91,14 @@ class ExerciseSpec(_Frozen):
         for name in value:
             if not _DOTTED.match(name):
                 raise ValueError(f"forbidden API {name!r} must be a dotted torch name")
+        return value
+
+    @field_validator("forbidden_ops")
+    @classmethod
+    def _op_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            if not _OP_PATTERN.match(pattern):
+                raise ValueError(f"forbidden op {pattern!r}: an aten name or fnmatch pattern")
         return value
 
     @model_validator(mode="after")
@@ -105,14 +121,26 @@ class ExerciseSpec(_Frozen):
         return sum(test.points for test in self.tests)
 
     @property
+    def autograd_free(self) -> bool:
+        """True when the exercise forbids autograd: the job then computes no gradient at all."""
+        return not AUTOGRAD_APIS.isdisjoint(self.forbidden)
+
+    @property
     def time_limit(self) -> float:
-        """Seconds of the whole run: every case's budget plus the interpreter's start."""
-        return _STARTUP_SECONDS + self.case_seconds * len(self.tests)
+        """Seconds of the whole run, the job's wall-clock limit enforced from outside it: the
+        import allowance, every case's budget and a margin for the harness's own work.
+
+        The per-case budget inside the job is only a courtesy (an alarm the job could ignore):
+        one case may overrun its budget by what the others leave unused, never the whole run.
+        """
+        return IMPORT_SECONDS + self.case_seconds * len(self.tests) + MARGIN_SECONDS
 
     def render_examples(self) -> str:
         """The public examples as a Python session transcript."""
         return "\n".join(f">>> {ex.call}\n{ex.result}" for ex in self.examples)
 
 
-# A cold sandbox spends 2-3 s importing torch before the first case runs.
-_STARTUP_SECONDS = 8.0
+# Seconds importing a submission may take (it defines functions; torch is already imported).
+IMPORT_SECONDS = 2.0
+# Seconds for the harness's own work around the cases (inputs, results) and the host's.
+MARGIN_SECONDS = 1.5

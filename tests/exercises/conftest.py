@@ -9,6 +9,7 @@ exercised by the tests marked `sandbox`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -26,18 +27,24 @@ from quizzes.exercises.grader import judge, load_code, prepare
 from quizzes.exercises.result import GradeResult
 
 _ZYGOTE = r"""
-import json, os, runpy, signal, sys, time
+import base64, json, os, runpy, select, signal, sys, time
 import numpy, torch, safetensors.torch  # imported once; no torch op runs before fork
 
 for line in sys.stdin:
     req = json.loads(line)
     started = time.monotonic()
+    pipes = [os.pipe() for _ in range(3)]  # stdin, stdout, stderr
     pid = os.fork()
     if pid == 0:
         os.setsid()
         os.chdir(req["dir"])
-        for fd, name in ((1, "stdout"), (2, "stderr")):
-            os.dup2(os.open(os.path.join(req["logs"], name), os.O_WRONLY | os.O_CREAT), fd)
+        for fd, (r, w) in zip((0, 1, 2), pipes):
+            os.dup2(r if fd == 0 else w, fd)
+        for r, w in pipes:
+            os.close(r); os.close(w)
+        sys.stdin = open(0, "r", closefd=False)
+        sys.stdout = open(1, "w", closefd=False)
+        sys.stderr = open(2, "w", closefd=False)
         os.environ["STUDYBOT_OUT"] = req["out"]
         sys.argv = [req["entry"]]
         code = 0
@@ -47,23 +54,62 @@ for line in sys.stdin:
             code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:
             import traceback; traceback.print_exc(); code = 1
-        sys.stdout.flush(); sys.stderr.flush()
+        try:
+            sys.stdout.flush(); sys.stderr.flush()
+        except BaseException:
+            pass
         os._exit(code)
-    status = "timeout"
-    while time.monotonic() - started < req["wall"]:
-        done, wait_status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = "ok" if os.waitstatus_to_exitcode(wait_status) == 0 else "error"
-            break
-        time.sleep(0.002)
+    stdin_w = pipes[0][1]
+    for fd in (pipes[0][0], pipes[1][1], pipes[2][1]):
+        os.close(fd)
+    logs = {pipes[1][0]: open(os.path.join(req["logs"], "stdout"), "wb"),
+            pipes[2][0]: open(os.path.join(req["logs"], "stderr"), "wb")}
+    # Like the real sandbox: stdin gets `after` only once stdout and stderr are both at EOF.
+    after = None if req["after"] is None else base64.b64decode(req["after"])
+    if after is None:
+        os.close(stdin_w); stdin_w = None
     else:
-        os.killpg(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        wait_status = None
+        os.set_blocking(stdin_w, False)
+    status, wait_status = "timeout", None
+    while time.monotonic() - started < req["wall"]:
+        reading = list(logs)
+        writing = [stdin_w] if stdin_w is not None and not reading else []
+        ready_r, ready_w, _ = select.select(reading, writing, [], 0.01)
+        for fd in ready_r:
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                logs[fd].write(chunk)
+            else:
+                logs.pop(fd).close(); os.close(fd)
+        if ready_w:
+            try:
+                after = after[os.write(stdin_w, after[: 1 << 16]):]
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                after = b""
+            if not after:
+                os.close(stdin_w); stdin_w = None
+        done, ws = os.waitpid(pid, os.WNOHANG)
+        if done:
+            wait_status = ws
+            status = "ok" if os.waitstatus_to_exitcode(ws) == 0 else "error"
+            break
     try:
-        os.killpg(pid, signal.SIGKILL)  # leftovers of the job
+        os.killpg(pid, signal.SIGKILL)  # the job if it ran out of time, and its leftovers
     except ProcessLookupError:
         pass
+    if wait_status is None:
+        os.waitpid(pid, 0)
+    for fd, log in logs.items():
+        os.set_blocking(fd, False)
+        try:
+            log.write(os.read(fd, 1 << 20))
+        except BlockingIOError:
+            pass
+        log.close(); os.close(fd)
+    if stdin_w is not None:
+        os.close(stdin_w)
     code = None if wait_status is None else os.waitstatus_to_exitcode(wait_status)
     reply = {"status": status, "code": code, "ms": (time.monotonic() - started) * 1000}
     print(json.dumps(reply), flush=True)
@@ -99,6 +145,8 @@ class ForkServerExecutor:
                 (work / name).write_bytes(data)
             request = {"dir": str(work), "logs": str(logs), "out": str(out), "entry": job.entry}
             request["wall"] = job.wall_seconds or 15.0
+            after = job.stdin_after_output
+            request["after"] = None if after is None else base64.b64encode(after).decode()
             assert self._proc.stdin is not None and self._proc.stdout is not None
             self._proc.stdin.write(json.dumps(request) + "\n")
             self._proc.stdin.flush()
