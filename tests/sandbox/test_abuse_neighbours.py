@@ -131,6 +131,19 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
+async def _evaluator_processes(evaluator: Evaluator, names: set[str], at_least: int) -> list[int]:
+    """The warm interpreter's processes with these names (waiting while spares are made)."""
+    warm = evaluator._zygote
+    assert warm is not None and warm._proc is not None
+    found: list[int] = []
+    for _ in range(250):
+        found = [pid for pid in _descendants(warm._proc.pid) if _comm(pid) in names]
+        if len(found) >= at_least:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"only {found} of {names} found")
+
+
 def _memory_holds(pid: int, needles: list[bytes]) -> list[bytes]:
     """Which needles appear anywhere in the writable memory of `pid` (read from outside)."""
     seen: set[bytes] = set()
@@ -189,14 +202,9 @@ async def test_no_job_finds_another_jobs_data_in_memory(serves_afterwards: Evalu
     assert _memory_holds(concurrent_pid, needles) == []
     assert _memory_holds(later_pid, needles) == []
     # Nor the spares waiting for their jobs, nor the template they are forked from.
-    warm = serves_afterwards._zygote
-    assert warm is not None and warm._proc is not None
-    others = [
-        pid
-        for pid in _descendants(warm._proc.pid)
-        if _comm(pid) in ("studybot-spare", "studybot-tmpl")
-    ]
-    assert len(others) >= 2, "expected the template and at least one spare"
+    others = await _evaluator_processes(
+        serves_afterwards, {"studybot-spare", "studybot-tmpl"}, at_least=2
+    )
     for pid in others:
         assert _memory_holds(pid, needles) == [], f"pid {pid} holds another job's data"
     await asyncio.gather(witness, later_job)
@@ -303,15 +311,15 @@ async def test_jobs_never_run_as_host_root(serves_afterwards: Evaluator) -> None
 
 
 async def test_stopped_spares_are_replaced_not_waited_for(serves_afterwards: Evaluator) -> None:
-    warm = serves_afterwards._zygote
-    assert warm is not None and warm._proc is not None
-    spares = [pid for pid in _descendants(warm._proc.pid) if _comm(pid) == "studybot-spare"]
-    assert spares, "no spare sandboxes found"
+    spares = await _evaluator_processes(serves_afterwards, {"studybot-spare"}, at_least=2)
     for pid in spares:
         os.kill(pid, signal.SIGSTOP)
+    big = {"big.bin": b"x" * (4 << 20)}  # a large job once blocked a send to a stopped spare
     try:
-        for _ in range(3):
-            result, seconds = await _timed(serves_afterwards, "print(6 * 7)")
+        for files in (big, {}, big):
+            started = time.monotonic()
+            result = await run_code(serves_afterwards, "print(6 * 7)", extra_files=files)
+            seconds = time.monotonic() - started
             assert (result.status, result.stdout) == ("ok", "42\n"), result
             assert seconds < 3.0, f"a job waited {seconds:.2f} s behind a stopped spare"
     finally:
