@@ -17,9 +17,9 @@ from tests.discord import payloads as p
 from tests.discord.fake_discord import FakeDiscord
 from tests.processes.helpers import Processes, SlackCaller, clean_environ
 from tests.slack.conftest import SIGNING_SECRET
-from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
+from tests.slack.fake_slack import BOT_TOKEN, TEAM, FakeSlack
 
-# Slack's organizer and Discord's (alice); the Slack one is also the first member.
+# Slack's organizer and Discord's (alice), by platform id.
 SLACK_ORGANIZER = "U1"
 
 
@@ -88,7 +88,7 @@ def bot_env(pg_url: str, slack: FakeSlack, discord: FakeDiscord) -> dict[str, st
         "STUDYBOT_LOG_LEVEL": "INFO",
         "STUDYBOT_WORKERS": "0",
         "STUDYBOT_COHORT__ORGANIZERS": json.dumps(
-            [f"slack:{SLACK_ORGANIZER}", f"discord:{p.ALICE_ID}"]
+            [f"slack:{TEAM}:{SLACK_ORGANIZER}", f"discord:{p.ALICE_ID}"]
         ),
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_BOT_TOKEN": BOT_TOKEN,

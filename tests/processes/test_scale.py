@@ -160,7 +160,7 @@ async def test_three_web_processes_a_discord_process_and_workers_send_everything
     assert "now gets the announcements" in await d.slash(web1, "admin bind", SLACK_ORGANIZER)
     await d.discord_dm(ALICE, "!d2l admin bind", "now gets the announcements")
     # A Slack member opts in to personal reminders (24 h and 1 h before, by DM).
-    assert "Personal reminders are on" in await d.slash(web2, "remind on", "U3")
+    assert "Session reminders: on" in await d.slash(web2, "remind on", "U3")
     # The organizer moves session 1 so its 1-hour reminders fall due LEAD from now; the
     # seconds pin it down (the cohort's zone keeps it near noon, far from a date change).
     # The time is given in the cohort's own zone: a zone picked afresh from `session` would
