@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.context import Context, UsageError
 from handlers.planning import plan_cohort
 from handlers.progress import set_nudges
@@ -37,9 +39,14 @@ def register(router: Router) -> None:
             "reminders and nudges unless they turn them off; session reminders are opt-in.",
             handler=remind,
             examples=("remind on", "remind on sessions 48h 2h", "remind off assignments"),
-            joins=True,
+            joins=_turns_something_on,
         )
     )
+
+
+def _turns_something_on(args: Sequence[str]) -> bool:
+    """`remind on …` asks for messages, so it joins; the status and `remind off` don't."""
+    return bool(args) and args[0].lower() == "on"
 
 
 async def remind(ctx: Context) -> Reply:

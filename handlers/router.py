@@ -43,8 +43,12 @@ class Command:
     examples: tuple[str, ...] = ()
     group: str = "Study group"
     # The command records work (a submission, an answer, an RSVP…): it makes the caller a
-    # member first. Reading commands enrol nobody.
-    joins: bool = False
+    # member first. Reading commands enrol nobody. A function decides from the arguments
+    # (`remind off` must not make a member of someone who left).
+    joins: bool | Callable[[Sequence[str]], bool] = False
+
+    def joins_with(self, args: Sequence[str]) -> bool:
+        return self.joins(args) if callable(self.joins) else self.joins
 
 
 @dataclass
@@ -152,7 +156,7 @@ class Router:
                 db, cohort_id=cohort.id, member_id=member.id, now=now, organizer=configured
             )
             welcome = ""
-            if command.joins:
+            if command.joins_with(args):
                 joined = await join(db, enrollment, now=now, organizers_configured=bool(organizers))
                 if joined.joined:
                     welcome = welcome_text(cohort.name, joined)

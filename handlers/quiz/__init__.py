@@ -42,7 +42,7 @@ def register(router: Router) -> None:
             handler=quiz,
             group=GROUP,
             examples=("quiz probability", "quiz optimization 10"),
-            joins=True,
+            joins=bool,  # with a topic: `d2l quiz` alone only lists the topics
         ),
         Command(
             name="answer",

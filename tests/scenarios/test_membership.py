@@ -92,6 +92,10 @@ async def test_reading_enrols_nobody_and_recording_work_joins_once(console: Cons
         assert JOINED not in await console.text("zed", command)
     assert await console.status("zed") == "visitor"
     assert "You're reading as a visitor: `d2l join`" in await console.text("zed", "help")
+    for asking in ("remind", "remind off", "quiz"):  # a status, a refusal, a list: no join
+        assert JOINED not in await console.text("zed", asking)
+    assert "You aren't a member, so none of these are sent" in await console.text("zed", "remind")
+    assert await console.status("zed") == "visitor"
     assert "You aren't a member" in await console.text("zed", "progress")
 
     joined = await console.text("zed", "rsvp yes")
@@ -202,6 +206,7 @@ async def test_in_ten_weeks_nobody_gets_a_direct_message_they_did_not_ask_for(
     await c.say("ann", "join")  # defaults: assignment reminders and nudges
     await c.say("bob", "remind on")  # everything, but not session 3
     await c.say("bob", "rsvp no 3")
+    await c.say("cid", "join")
     await c.say("cid", "remind off")  # nothing at all
     await c.say("dan", "remind on")  # everything, until he leaves
     await c.say("eve", "remind on sessions 2h")  # only session reminders
@@ -250,6 +255,7 @@ async def test_leave_stops_every_direct_message_and_join_brings_them_back(
     await console.wait("30d")  # past session 2 and its assignment and nudge
     assert await console.sent_directly() == []
     assert "Session reminders: on" in await console.text("dan", "remind")  # kept for later
+    assert await console.status("dan") == "left"  # asking about reminders doesn't rejoin
     await console.say("dan", "join")
     await console.wait("8d")  # session 5 on 9 February: a day and an hour before
     # and the nudge of session 4 (he is behind), still timely until session 5
@@ -266,11 +272,17 @@ async def test_every_command_answers_a_visitor_without_an_internal_error(
 ) -> None:
     [overview] = await console.say("vic", "help")
     assert [c.command for c in overview.choices] == ["join"]  # the welcome's button
-    commands = console.app.router.commands
-    reading = [n for n, c in commands.items() if not c.joins and n not in ("join", "leave")]
-    for name in [*reading, *[n for n in commands if n not in reading]]:
-        command = commands[name]
-        text = await console.text("vic", command.examples[0] if command.examples else name)
+    router = console.app.router
+    typed = {n: c.examples[0] if c.examples else n for n, c in router.commands.items()}
+
+    def reads(name: str) -> bool:
+        found = router.match(typed[name].split())
+        assert found is not None
+        return not found[0].joins_with(found[1]) and name not in ("join", "leave")
+
+    reading = [n for n in typed if reads(n)]
+    for name in [*reading, *[n for n in typed if n not in reading]]:
+        text = await console.text("vic", typed[name])
         assert text.strip() and "went wrong" not in text, (name, text)
         if name in reading:
             assert await console.status("vic") == "visitor", name
