@@ -45,15 +45,13 @@ def missing_lines(progress: MemberProgress) -> list[str]:
     return lines
 
 
-def standing(
-    progress: MemberProgress, end: Session | None = None, now: dt.datetime | None = None
-) -> str:
+def standing(progress: MemberProgress, end: Session | None, now: dt.datetime) -> str:
     """One sentence: eligible, on track, or behind and by how much. `end`: the last session
     with required work, after which the certificate can be issued."""
     if progress.total == 0:
         return "No work is required yet."
     if progress.eligible:
-        if end is not None and now is not None and end.starts_at + SESSION_LENGTH > now:
+        if end is not None and end.starts_at + SESSION_LENGTH > now:
             return (
                 "✅ You have done enough of the whole course; the certificate can be issued "
                 f"once session {end.number} has taken place ({when(end.starts_at, 'D')})."
