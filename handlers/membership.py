@@ -59,12 +59,8 @@ def register(router: Router) -> None:
 async def join_group(ctx: Context) -> Reply:
     if ctx.args:
         raise UsageError("`d2l join` takes nothing after it.")
-    joined = await join(
-        ctx.db,
-        ctx.enrollment,
-        now=ctx.now,
-        organizers_configured=bool(ctx.services.settings.cohort.organizers),
-    )
+    configured = bool(ctx.services.settings.cohort.organizers)
+    joined = await join(ctx.db, ctx.enrollment, organizers_configured=configured)
     if not joined.joined:
         return Reply(
             text=f"You're already a member of {ctx.cohort.name}. `d2l leave` to stop.",

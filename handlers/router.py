@@ -157,7 +157,7 @@ class Router:
             )
             welcome = ""
             if command.joins_with(args):
-                joined = await join(db, enrollment, now=now, organizers_configured=bool(organizers))
+                joined = await join(db, enrollment, organizers_configured=bool(organizers))
                 if joined.joined:
                     welcome = welcome_text(cohort.name, joined)
             is_organizer = enrollment.role == "organizer"

@@ -108,9 +108,7 @@ class Joined:
     made_organizer: bool
 
 
-async def join(
-    db: AsyncSession, enrollment: Enrollment, *, now: dt.datetime, organizers_configured: bool
-) -> Joined:
+async def join(db: AsyncSession, enrollment: Enrollment, *, organizers_configured: bool) -> Joined:
     """Make the person a member (again). The first member becomes an organizer when the
     settings name none and the cohort has none yet: whoever sets a bot up talks to it first."""
     if enrollment.status == MEMBER:

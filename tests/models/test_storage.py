@@ -258,7 +258,7 @@ async def test_the_first_to_join_organizes_and_visitors_join_nothing(
             )
             enrollment = await enroll(db, cohort_id=cohort.id, member_id=member.id, now=NOW)
             if joins:
-                await join(db, enrollment, now=NOW, organizers_configured=False)
+                await join(db, enrollment, organizers_configured=False)
             seen.append((name, enrollment.status, enrollment.role))
     assert seen == [
         ("v", "visitor", "member"),
