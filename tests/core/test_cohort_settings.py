@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,8 @@ from bot.platforms.console import ConsoleAdapter
 from bot.settings import CohortDefaults, Settings, SettingsError, load_settings
 from models.cohorts import first_cohort
 from tests.conftest import START, Chat, make_settings
+
+STUDYBOT = Path(sys.executable).with_name("studybot")
 
 
 def test_an_organizer_named_by_display_name_is_refused_with_how_to_find_the_id(
@@ -107,3 +112,23 @@ async def test_the_quiz_pass_mark_comes_from_the_environment_and_an_organizer_ch
         assert "The quiz pass mark is a percentage, e.g. 80%." in refused
     finally:
         await app.close()
+
+
+def test_a_scripted_console_plans_from_its_own_clock(tmp_path: Path) -> None:
+    """The issue's reproducer: a fresh database, `--clock`, and no start date configured."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("STUDYBOT_")}
+    env["STUDYBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'bot.db'}"
+    result = subprocess.run(
+        [str(STUDYBOT), "console", "--as", "olga", "--clock", "2031-05-07T09:00"],
+        input=b"d2l join\nd2l admin cohort start 2031-05-19\nd2l next\n",
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "already taken place" not in out
+    assert "Changed start." in out
+    assert "Mon 19 May 2031" in out
