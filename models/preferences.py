@@ -33,10 +33,10 @@ class PersonalDms:
     not_coming: set[tuple[int, int]] = field(default_factory=set)
 
     def wants(self, kind: str, member_id: int, session_id: int | None = None) -> bool:
+        """Whether the member wants this kind of message (for this session, if given)."""
         if kind == SESSION_REMINDER:
-            return member_id in self.session_offsets and (member_id, session_id) not in (
-                self.not_coming
-            )
+            said_no = (member_id, session_id) in self.not_coming
+            return member_id in self.session_offsets and not said_no
         if kind == ASSIGNMENT_REMINDER:
             return member_id in self.assignments
         if kind == NUDGE:
