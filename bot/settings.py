@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.members import organizer_key
+
 if TYPE_CHECKING:
     from bot.sandbox.limits import SandboxLimits
 
@@ -51,9 +53,7 @@ class CohortDefaults(BaseModel):
     @field_validator("organizers")
     @classmethod
     def _platform_ids(cls, value: list[str]) -> list[str]:
-        from models.members import organizer_key  # ValueError names the id forms
-
-        return [organizer_key(entry) for entry in value]
+        return [organizer_key(entry) for entry in value]  # a name: ValueError, with the forms
 
     @field_validator("timezone")
     @classmethod
