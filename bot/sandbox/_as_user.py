@@ -12,35 +12,17 @@ Standard library only, no `site`: it runs for every cold sandbox and every warm 
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import sys
 
+if __package__:
+    from ._inside import syscalls
+else:  # run by path with -I -S: the package is not importable; -I leaves out our folder
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _inside import syscalls  # type: ignore[no-redef,import-not-found]
+
 STAGE = "/tmp/studybot-binds"
-_CLONE_NEWNS = 0x00020000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV = 1, 2, 4
-_MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 0x4000, 0x40000
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
-    _check(
-        _libc.mount(
-            source.encode(),
-            target.encode(),
-            fstype.encode() if fstype else None,
-            ctypes.c_ulong(flags),
-            data.encode() if data else None,
-        ),
-        f"mount {target}",
-    )
 
 
 def staged_path(index: int) -> str:
@@ -52,19 +34,21 @@ def main(argv: list[str]) -> int:
     config = json.loads(argv[0])
     sources: list[str] = config["sources"]
     if sources:
-        _check(_libc.unshare(_CLONE_NEWNS), "unshare")
-        _mount("none", "/", None, _MS_REC | _MS_PRIVATE, None)
+        syscalls.unshare(syscalls.CLONE_NEWNS)
+        syscalls.mount("none", "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE, None)
         # Opened in the new namespace (a bind from another one is refused) and before /tmp is
         # covered: a source may itself live under /tmp.
         handles = [os.open(path, os.O_PATH | os.O_DIRECTORY) for path in sources]
-        _mount("studybot", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64k,mode=755")
+        flags = syscalls.MS_NOSUID | syscalls.MS_NODEV
+        syscalls.mount("studybot", "/tmp", "tmpfs", flags, "size=64k,mode=755")
         os.mkdir(STAGE, 0o755)
         for index, handle in enumerate(handles):
             target = staged_path(index)
             os.mkdir(target, 0o755)
-            _mount(f"/proc/self/fd/{handle}", target, None, _MS_BIND | _MS_REC, None)
-            flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY
-            _mount("none", target, None, flags, None)
+            bind = syscalls.MS_BIND | syscalls.MS_REC
+            syscalls.mount(f"/proc/self/fd/{handle}", target, None, bind, None)
+            read_only = syscalls.MS_REMOUNT | syscalls.MS_BIND | syscalls.MS_RDONLY
+            syscalls.mount("none", target, None, read_only, None)
             os.close(handle)
     os.setgroups([])
     os.setgid(int(config["gid"]))

@@ -204,16 +204,15 @@ def make_spare(config: dict[str, Any], supervisor: socket.socket) -> int:
     ours, theirs = socket.socketpair()
     pid = os.fork()
     if pid == 0:
-        code = 70
-        try:
+
+        def spare() -> int:
             # Its own session and process group: kill(0, …) from the job reaches only the job.
             os.setsid()
             syscalls.set_name(SPARE_NAME)
             close_all_except({theirs.fileno(), proc})
-            code = _job_process(theirs, proc, config)
-        except BaseException as exc:
-            os.write(2, f"sandbox: job setup failed: {exc!r}\n".encode())
-        os._exit(code)
+            return _job_process(theirs, proc, config)
+
+        syscalls.exit_child("job setup", spare)
     theirs.close()
     wire.send(supervisor, {"op": "spare", "init": init, "job": pid}, [ours.fileno(), mount_ns])
     return 0

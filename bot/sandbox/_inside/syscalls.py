@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Callable
+from typing import NoReturn
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
@@ -20,6 +22,7 @@ MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_REMOUNT = 32
+MS_BIND = 4096
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
@@ -100,3 +103,16 @@ def drop_all_capabilities() -> None:
     header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (_CapData * 2)()
     _check(_libc.capset(ctypes.byref(header), data), "capset")
+
+
+def exit_child(what: str, body: Callable[[], int]) -> NoReturn:
+    """End a forked child with `body()`'s exit code, 70 if it raised (said on stderr).
+
+    A forked copy of the interpreter must never return into its parent's code.
+    """
+    code = 70
+    try:
+        code = body()
+    except BaseException as exc:
+        os.write(2, f"sandbox: {what} failed: {exc!r}\n".encode())
+    os._exit(code)

@@ -31,12 +31,7 @@ def serve(supervisor: socket.socket, config: dict[str, Any]) -> int:
             continue
         maker = os.fork()
         if maker == 0:
-            code = 70
-            try:
-                code = job.make_spare(config, supervisor)
-            except BaseException as exc:
-                os.write(2, f"sandbox: making a spare failed: {exc!r}\n".encode())
-            os._exit(code)
+            syscalls.exit_child("making a spare", lambda: job.make_spare(config, supervisor))
         _, status = os.waitpid(maker, 0)
         if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
             wire.send(supervisor, {"op": "failed"})

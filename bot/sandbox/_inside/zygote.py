@@ -84,13 +84,9 @@ def _serve(control: socket.socket, config: dict[str, Any]) -> int:
     ours, theirs = socket.socketpair()
     template_pid = os.fork()
     if template_pid == 0:
-        code = 70
-        try:
-            control.close()
-            ours.close()
-            code = template.serve(theirs, config)
-        finally:
-            os._exit(code)
+        control.close()
+        ours.close()
+        syscalls.exit_child("the template", lambda: template.serve(theirs, config))
     theirs.close()
     supervisor = Supervisor(control, ours, config)
     wire.send(
@@ -127,12 +123,7 @@ def main(argv: list[str]) -> int:
         control.close()
         _, status = os.waitpid(first, 0)
         return 0 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else 1
-    code = 70
-    try:
-        code = _serve(control, config)
-    except BaseException as exc:
-        os.write(2, f"sandbox: supervisor failed: {exc!r}\n".encode())
-    os._exit(code)
+    syscalls.exit_child("the supervisor", lambda: _serve(control, config))
 
 
 if __name__ == "__main__":
