@@ -33,7 +33,7 @@ from quizzes.exercises.catalog import get_exercise
 from quizzes.exercises.compare import compare
 from quizzes.exercises.result import GradeResult, GradeStatus, TestResult
 from quizzes.exercises.source_check import SourceError, check_source
-from quizzes.exercises.spec import IMPORT_SECONDS, ExerciseSpec
+from quizzes.exercises.spec import ExerciseSpec
 
 _HARNESS = Path(harness.__file__).read_bytes()
 _MAX_JSON = 64 * 1024
@@ -123,7 +123,7 @@ def prepare(spec: ExerciseSpec, code: ExerciseCode, source: str, seed: int) -> P
         "forbidden_ops": list(spec.forbidden_ops),
         "autograd_free": spec.autograd_free,
         "case_seconds": spec.case_seconds,
-        "import_seconds": IMPORT_SECONDS,
+        "import_seconds": spec.import_seconds,
         "total": len(entries),
         "cases": shown,
     }

@@ -9,11 +9,12 @@ and `inputs.safetensors` (their inputs). The run has two phases:
    closed its stdout and stderr (`SandboxJob.stdin_after_output`). Hidden inputs are therefore
    never readable while the job can still print, and nothing a hidden case prints comes back.
 
-Every call of the submission runs under a dispatch guard (`_Guard`, a TorchDispatchMode) that
-refuses the exercise's forbidden aten operators whatever Python name reached them, and, for an
-autograd-free exercise, every operator run with grad mode or forward-mode AD enabled or on a
-tensor that requires grad. The exercise's forbidden Python names are also patched to raise, for
-a friendlier message.
+Before the submission is imported, the exercise's forbidden aten operators get a refusing kernel
+at the dispatcher (`deny_operators`), so they fail whatever Python name, thread or mode reached
+them. In an autograd-free exercise every call of the submission also runs with grad mode and
+forward AD off under a TorchDispatchMode (`_NoAutograd`) that refuses any operator run with
+either on or on a tensor that requires grad. The exercise's forbidden Python names are also
+patched to raise, for a friendlier message.
 After every case the harness rewrites (atomically) `results.json` (per-case status and error, in
 the test plan's order; `done` once all ran) and `outputs.safetensors` (the outputs as plain
 tensors, keyed `c<index>/out...`) in `$STUDYBOT_OUT`; `fatal.json` if the submission cannot even
@@ -28,17 +29,19 @@ keeps no module-level reference to the functions it needs after the submission i
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import functools
 import importlib.util
 import json
 import os
 import random
+import re
 import signal
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
-from fnmatch import fnmatchcase
 from types import FrameType, ModuleType
 from typing import Any, NamedTuple
 
@@ -280,25 +283,59 @@ def _requires_grad(values: Any) -> bool:
     return False
 
 
-class _Guard(python_dispatch.TorchDispatchMode):
-    """Refuses forbidden operators at the dispatcher, whatever Python name reached them.
+# Where a CPU tensor's operator can run besides the CPU kernel (the deny list covers them too).
+_OTHER_CPU_KEYS = ("SparseCPU", "SparseCsrCPU", "MkldnnCPU", "QuantizedCPU", "NestedTensorCPU")
 
-    Sees every operator that has a kernel (`aten::_softmax`, `aten::convolution`, ...), from
-    `torch.softmax`, `torch._C._VariableFunctions`, `torch.ops.aten` or TorchScript alike.
-    Composite operators are seen as the operators they decompose into (`F.dropout` as
-    `bernoulli_`), so those stay with the source check. In an autograd-free exercise the
-    harness runs the submission with grad mode and forward AD off, and the guard refuses any
-    operator run with either on or on a tensor that requires grad: no graph can be built and no
-    tangent carried (no forward-AD level may be open), so no engine, saved function or transform
-    can differentiate. Refusals are recorded in `hits`, so swallowing the exception does not help.
+
+def deny_operators(patterns: list[str], hits: list[str]) -> torch.library.Library | None:
+    """Register a refusing kernel for every aten operator matching `patterns` (fnmatch).
+
+    This is the rule at run time: the dispatcher runs these kernels whatever Python name,
+    thread or mode reached the operator (`torch.softmax`, `torch._C._VariableFunctions`,
+    `torch.ops.aten`, TorchScript), and other operators cost nothing extra. Composite operators
+    decompose into others (`F.dropout` into `bernoulli_`) and are seen as those, so such APIs
+    stay with the source check. Refusals are recorded in `hits`, so swallowing the exception
+    does not help. The registrations last as long as the returned library is referenced.
+    """
+    if not patterns:
+        return None
+    wanted = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+    library = torch.library.Library("aten", "IMPL")  # type: ignore[no-untyped-call]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "overriding a previously registered kernel"
+        for qualified in torch._C._dispatch_get_all_op_names():
+            namespace, _, name = qualified.partition("::")
+            base = name.split(".", 1)[0]
+            if namespace != "aten" or not wanted.match(base):
+                continue
+            refuse = _refuser(f"aten::{base}", hits)
+            library.impl(name, refuse, "CPU")  # type: ignore[no-untyped-call]
+            for key in _OTHER_CPU_KEYS:
+                if torch._C._dispatch_has_kernel_for_dispatch_key(qualified, key):
+                    library.impl(name, refuse, key)  # type: ignore[no-untyped-call]
+    return library
+
+
+def _refuser(name: str, hits: list[str]) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        hits.append(name)
+        raise ForbiddenCall(f"{name} is forbidden in this exercise")
+
+    return refuse
+
+
+class _NoAutograd(python_dispatch.TorchDispatchMode):
+    """For an autograd-free exercise: refuses every operator run with grad mode or forward AD
+    on, inside an open forward-AD level, or on a tensor that requires grad.
+
+    The harness runs the submission with both off; whatever turns them back on (a context
+    manager, `requires_grad_`, `torch.func`, a saved `torch.autograd.grad`, the engine itself)
+    needs an operator of this kind to build a graph or carry a tangent, and is refused there.
     """
 
-    def __init__(self, patterns: list[str], autograd_free: bool, hits: list[str]) -> None:
+    def __init__(self, hits: list[str]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self.patterns = tuple(patterns)
-        self.autograd_free = autograd_free
         self.hits = hits
-        self.verdicts: dict[Any, str | None] = {}
 
     def __torch_dispatch__(
         self,
@@ -308,36 +345,32 @@ class _Guard(python_dispatch.TorchDispatchMode):
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
         kwargs = kwargs or {}
-        why = self.verdicts.get(func, "")
-        if why == "":
-            name = func._schema.name.split("::", 1)[-1]
-            matched = any(fnmatchcase(name, pattern) for pattern in self.patterns)
-            why = self.verdicts[func] = f"aten::{name}" if matched else None
         if (
-            why is None
-            and self.autograd_free
-            and (
-                torch.is_grad_enabled()
-                or torch._C._is_fwd_grad_enabled()
-                or _dual_level_open()
-                or _requires_grad(args)
-                or _requires_grad(kwargs.values())
-            )
+            torch.is_grad_enabled()
+            or torch._C._is_fwd_grad_enabled()
+            or _dual_level_open()
+            or _requires_grad(args)
+            or _requires_grad(kwargs.values())
         ):
-            why = "autograd (computing gradients)"
-        if why is not None:
-            self.hits.append(why)
-            raise ForbiddenCall(f"{why} is forbidden in this exercise")
+            self.hits.append("autograd")
+            raise ForbiddenCall("autograd (computing gradients) is forbidden in this exercise")
         return func(*args, **kwargs)
 
 
 @contextlib.contextmanager
-def _no_autograd() -> Iterator[None]:
-    """Grad mode and forward-mode AD both off (`torch.no_grad` leaves forward AD on)."""
+def _no_autograd(hits: list[str]) -> Iterator[None]:
+    """Grad mode and forward-mode AD both off (`torch.no_grad` leaves forward AD on), and a
+    saved-tensors hook that refuses: a graph that saves a tensor for backward fails even if
+    the dispatch mode was taken off the stack."""
+
+    def refuse(tensor: torch.Tensor) -> Any:
+        hits.append("autograd")
+        raise ForbiddenCall("autograd (computing gradients) is forbidden in this exercise")
+
     forward = torch._C._is_fwd_grad_enabled()
     torch._C._set_fwd_grad_enabled(False)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), torch.autograd.graph.saved_tensors_hooks(refuse, refuse):
             yield
     finally:
         torch._C._set_fwd_grad_enabled(forward)
@@ -360,22 +393,27 @@ def _clear_dispatch_modes() -> None:
 
 
 class _Runner:
-    """Runs the submission's code under the patches, the guard and the courtesy alarm."""
+    """Runs the submission's code under the patches, the autograd guard and the alarm."""
 
     def __init__(self, manifest: dict[str, Any], hits: list[str]) -> None:
         self.hits = hits
         self.patches = _Patches(manifest["forbidden"], hits)
-        self.patterns = list(manifest.get("forbidden_ops", []))
         self.autograd_free = bool(manifest.get("autograd_free", False))
 
     def guarded(self, action: Callable[[], Any]) -> Any:
-        """`action()` under the dispatch guard (and with autograd off when autograd-free)."""
-        guard = _Guard(self.patterns, self.autograd_free, self.hits)
-        grad_mode = _no_autograd() if self.autograd_free else contextlib.nullcontext()
+        """`action()`; in an autograd-free exercise, with autograd off and refused."""
+        if not self.autograd_free:
+            return action()
+        guard = _NoAutograd(self.hits)
         _clear_dispatch_modes()  # whatever an earlier call may have left behind
-        with grad_mode, guard:
+        with _no_autograd(self.hits), guard:
             try:
                 return action()
+            except RuntimeError as exc:
+                # torch.func's gradient transforms refuse to start under the refusing hook.
+                if "support saved tensor hooks" in str(exc):
+                    self.hits.append("autograd (torch.func)")
+                raise
             finally:
                 stack = python_dispatch._get_current_dispatch_mode_stack()
                 if len(stack) != 1 or stack[0] is not guard:
@@ -444,6 +482,7 @@ def main() -> int:
     signal.signal(signal.SIGALRM, _on_alarm)
     hits: list[str] = []
     runner = _Runner(manifest, hits)
+    denied = deny_operators(list(manifest.get("forbidden_ops", [])), hits)  # kept until exit
 
     def write(name: str, data: dict[str, Any]) -> None:
         with open(os.path.join(out, name + ".tmp"), "w", encoding="utf-8") as f:
@@ -493,6 +532,7 @@ def main() -> int:
         _close_output_for_good()
         hidden, hidden_tensors = _read_hidden()
         run_cases(hidden, hidden_tensors)
+    del denied
     return 0
 
 

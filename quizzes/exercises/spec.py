@@ -128,19 +128,23 @@ class ExerciseSpec(_Frozen):
     @property
     def time_limit(self) -> float:
         """Seconds of the whole run, the job's wall-clock limit enforced from outside it: the
-        import allowance, every case's budget and a margin for the harness's own work.
+        import allowance (one case's budget), every case's budget and a margin for the
+        harness's own work.
 
         The per-case budget inside the job is only a courtesy (an alarm the job could ignore):
         one case may overrun its budget by what the others leave unused, never the whole run.
         """
-        return IMPORT_SECONDS + self.case_seconds * len(self.tests) + MARGIN_SECONDS
+        return self.import_seconds + self.case_seconds * len(self.tests) + MARGIN_SECONDS
+
+    @property
+    def import_seconds(self) -> float:
+        """Seconds importing the submission may take: one case's budget."""
+        return self.case_seconds
 
     def render_examples(self) -> str:
         """The public examples as a Python session transcript."""
         return "\n".join(f">>> {ex.call}\n{ex.result}" for ex in self.examples)
 
 
-# Seconds importing a submission may take (it defines functions; torch is already imported).
-IMPORT_SECONDS = 2.0
 # Seconds for the harness's own work around the cases (inputs, results) and the host's.
 MARGIN_SECONDS = 1.5

@@ -28,7 +28,7 @@ from quizzes.exercises.result import GradeResult
 
 _ZYGOTE = r"""
 import base64, json, os, runpy, select, signal, sys, time
-import numpy, torch, safetensors.torch  # imported once; no torch op runs before fork
+import numpy, torch, torch._dynamo, torch.nn, torch.optim, safetensors.torch  # as the warm sandbox
 
 for line in sys.stdin:
     req = json.loads(line)

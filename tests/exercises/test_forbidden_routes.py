@@ -1,8 +1,9 @@
 """Forbidden operations are refused where they run: at the dispatcher, whatever the route.
 
-Every route the security review used for full marks (issue 14) scores 0 with "forbidden":
-through the source check when graded normally, and through the harness's dispatch guard when
-the source check is skipped (`run_unchecked`), which shows the run-time layer holds by itself.
+Every route the security review used for full marks (issue 14), and a few more, scores 0 with
+"forbidden": through the source check when graded normally, and at the dispatcher (the harness's
+refusing kernels and, for autograd-free exercises, its autograd guard) when the source check is
+skipped (`run_unchecked`), which shows the run-time layer holds by itself.
 """
 
 from __future__ import annotations
@@ -114,29 +115,59 @@ def numeric_grad(f, x, h=1e-5):
     return torch.sys.modules["torch._functorch.apis"].grad(f)(x)
 """
 
+# The dispatch mode taken off the stack for the duration (private names: unchecked runs only).
+NUMERIC_GRAD_MODES_OFF = """
+import torch
+
+def numeric_grad(f, x, h=1e-5):
+    with torch.utils._python_dispatch._disable_current_modes():
+        x = x.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            y = f(x)
+            engine = torch.autograd.Variable._execution_engine
+            return engine.run_backward((y,), (torch.ones_like(y),), False, False, (x,), False)[0]
+"""
+
+# Another thread: dispatch modes are per thread, the deny list is not.
+SOFTMAX_THREAD = """
+import threading
+import torch
+
+def softmax(X):
+    box = []
+    worker = threading.Thread(target=lambda: box.append(torch.ops.aten._softmax(X, 1, False)))
+    worker.start()
+    worker.join()
+    return box[0]
+"""
+
 ROUTES = [
     ("softmax", SOFTMAX_VF),
     ("softmax", SOFTMAX_OPS),
     ("softmax", SOFTMAX_OPS_PRIVATE),
     ("softmax", SOFTMAX_SWALLOWED),
+    ("softmax", SOFTMAX_THREAD),
     ("conv2d", CONV2D_OPS),
     ("numeric_grad", NUMERIC_GRAD_SAVED),
     ("numeric_grad", NUMERIC_GRAD_ENGINE),
     ("numeric_grad", NUMERIC_GRAD_BACKWARD_HOOK),
     ("numeric_grad", NUMERIC_GRAD_FORWARD_AD),
     ("numeric_grad", NUMERIC_GRAD_FUNC),
+    ("numeric_grad", NUMERIC_GRAD_MODES_OFF),
 ]
 IDS = [
     "softmax-VariableFunctions",
     "softmax-ops.aten.softmax",
     "softmax-ops.aten._softmax",
     "softmax-swallowed",
+    "softmax-thread",
     "conv2d-ops.aten.conv2d",
     "numeric_grad-saved-autograd",
     "numeric_grad-engine",
     "numeric_grad-backward",
     "numeric_grad-forward-ad",
     "numeric_grad-func.grad",
+    "numeric_grad-modes-off",
 ]
 
 

@@ -1,0 +1,270 @@
+"""What a member can learn from a run: only import-time and visible-test output, never hidden
+inputs, the input seed or text a hidden case chose; result files are bounded and exact; the
+run's time is bounded from outside (issue 14).
+
+Each test runs on the test fork server (no sandbox, fast) and on the real bubblewrap evaluator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import struct
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from bot.sandbox import Evaluator, SandboxLimits
+from bot.sandbox.types import Executor, SandboxJob, SandboxResult
+from handlers.grading_reply import result_reply
+from quizzes.exercises.catalog import get_exercise
+from quizzes.exercises.grader import OUTPUT_NOTE, grade, judge, load_code, prepare
+from quizzes.exercises.result import GradeResult
+from quizzes.exercises.spec import MARGIN_SECONDS
+from tests.exercises.conftest import ForkServerExecutor, run_unchecked
+from tests.exercises.solutions import SOLUTIONS
+
+MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
+
+LIMITS = SandboxLimits(
+    cpu_seconds=30, wall_seconds=30.0, memory_mb=768, outputs_max_files=4, concurrency=2
+)
+SEED = 424242
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bwrap() -> AsyncIterator[Evaluator]:
+    evaluator = Evaluator(LIMITS)
+    await evaluator.start()
+    if evaluator.refusal is not None:
+        await evaluator.close()
+        pytest.skip(f"sandbox unavailable: {evaluator.refusal}")
+    try:
+        yield evaluator
+    finally:
+        await evaluator.close()
+
+
+@pytest.fixture(params=["fork", pytest.param("bwrap", marks=pytest.mark.sandbox)])
+def runner(request: pytest.FixtureRequest) -> Executor:
+    name = "executor" if request.param == "fork" else "bwrap"
+    found: Executor = request.getfixturevalue(name)
+    return found
+
+
+@MODULE_LOOP
+async def run_with_wall(executor: Executor, exercise: str, source: str, wall: float) -> GradeResult:
+    """Like run_unchecked, with the job's wall limit lowered (to keep timeouts cheap)."""
+    prepared = prepare(get_exercise(exercise), load_code(exercise), source, SEED)
+    prepared = dataclasses.replace(
+        prepared, job=dataclasses.replace(prepared.job, wall_seconds=wall)
+    )
+    return judge(prepared, await executor.run(prepared.job))
+
+
+def hidden_numbers(exercise: str) -> list[str]:
+    """Printed forms of values that only the hidden inputs hold."""
+    prepared = prepare(get_exercise(exercise), load_code(exercise), "", SEED)
+    plan = {t.name: t.visible for t in get_exercise(exercise).tests}
+    numbers = []
+    for case in prepared.cases:
+        if not plan[case.name]:
+            for arg in case.args:
+                if isinstance(arg, torch.Tensor) and arg.numel():
+                    numbers.append(f"{float(arg.flatten()[0]):.6f}"[:8])
+    return numbers
+
+
+PRINTS_EVERYWHERE = """
+import torch
+
+def softmax(X):
+    print("CALLED", X.shape[0], X.shape[1], X.flatten()[0].item())
+    e = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return e / e.sum(dim=1, keepdim=True)
+"""
+
+
+@MODULE_LOOP
+async def test_hidden_tests_print_nothing_into_the_reply(runner: Executor) -> None:
+    result = await grade("softmax", PRINTS_EVERYWHERE, runner, seed=SEED)
+    assert (result.status, result.score) == ("passed", result.max_score)
+    assert result.stdout.count("CALLED") == 1  # the visible example only
+    assert "CALLED 2 3" in result.stdout
+    assert result.stderr == ""  # nothing from the harness's own set-up either
+    for number in hidden_numbers("softmax"):
+        assert number not in result.stdout + result.stderr
+    reply = result_reply(result.to_json(), submission_id=1)
+    assert OUTPUT_NOTE in reply.text
+
+
+SNOOPS_AT_IMPORT = """
+import os, select, sys
+from safetensors.torch import load_file
+print("FILES", sorted(os.listdir(".")))
+print("MANIFEST", open("cases.json").read())
+for key, t in load_file("inputs.safetensors").items():
+    print("INPUT", key, t.flatten().tolist())
+ready, _, _ = select.select([0], [], [], 0.5)
+print("STDIN READABLE", bool(ready))
+print("ENV", dict(os.environ))
+import torch
+print("RNG", torch.rand(1).item())
+
+def softmax(X):
+    e = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return e / e.sum(dim=1, keepdim=True)
+"""
+
+
+@MODULE_LOOP
+async def test_what_a_submission_can_read_at_import_holds_no_hidden_input(runner: Executor) -> None:
+    result = await run_unchecked(runner, "softmax", SNOOPS_AT_IMPORT, seed=SEED)
+    assert result.status == "passed", result
+    out = result.stdout
+    assert "STDIN READABLE False" in out
+    assert str(SEED) not in out
+    for number in hidden_numbers("softmax"):
+        assert number not in out
+    manifest = json.loads(out.split("MANIFEST ", 1)[1].split("\n", 1)[0])
+    assert [case["name"] for case in manifest["cases"]] == ["example"]
+
+
+def test_the_job_carries_neither_hidden_inputs_nor_the_input_seed() -> None:
+    spec = get_exercise("softmax")
+    prepared = prepare(spec, load_code("softmax"), SOLUTIONS["softmax"], SEED)
+    job = prepared.job
+    manifest = json.loads(job.files["cases.json"])
+    assert [case["name"] for case in manifest["cases"]] == ["example"]
+    assert job.seed != SEED and manifest["seed"] != SEED
+    assert str(SEED).encode() not in b"".join(job.files.values())
+    hidden = [a for c in prepared.cases[1:] for a in c.args if isinstance(a, torch.Tensor)]
+    inputs = load_tensors(job.files["inputs.safetensors"])
+    for tensor in hidden:
+        assert not any(t.shape == tensor.shape and torch.equal(t, tensor) for t in inputs.values())
+    assert job.stdin_after_output is not None  # the hidden cases, sent after the output closed
+    assert job.wall_seconds == spec.case_seconds * (len(spec.tests) + 1) + MARGIN_SECONDS
+
+
+HOLDS_STDOUT_OPEN = """
+import os, sys
+if os.fork() == 0:
+    data = os.read(0, 1 << 20)  # waits: the host writes only once stdout is closed everywhere
+    print("LEAKED", data[:200])
+    sys.stdout.flush()
+    os._exit(0)
+import torch
+
+def softmax(X):
+    e = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return e / e.sum(dim=1, keepdim=True)
+"""
+
+
+@MODULE_LOOP
+async def test_a_child_holding_stdout_open_never_receives_the_hidden_inputs(
+    runner: Executor,
+) -> None:
+    result = await run_with_wall(runner, "softmax", HOLDS_STDOUT_OPEN, wall=4.0)
+    assert result.status == "timeout", result
+    assert "LEAKED" not in result.stdout
+    assert result.score <= 1  # the visible example at most (if the sandbox collects it)
+    assert all(t.message == "no result" for t in result.tests if not t.visible)
+
+
+NAMES_ITS_EXCEPTION = """
+import torch
+
+def softmax(X):
+    if X.shape == (2, 3):
+        e = torch.exp(X - X.max(dim=1, keepdim=True).values)
+        return e / e.sum(dim=1, keepdim=True)
+    raise type("V" + str(abs(int(X.sum() * 1e6))), (Exception,), {})("x")
+"""
+
+
+@MODULE_LOOP
+async def test_hidden_tests_show_a_fixed_vocabulary(runner: Executor) -> None:
+    result = await run_unchecked(runner, "softmax", NAMES_ITS_EXCEPTION, seed=SEED)
+    assert {t.message for t in result.tests if not t.visible} == {"error"}
+
+
+NESTED_RESULTS = """
+import os
+inner = "[" * 20000 + "]" * 20000
+with open(os.path.join(os.environ["STUDYBOT_OUT"], "results.json"), "w") as f:
+    f.write('{"cases": [{"name": "example", "status": "error", "error": ' + inner + '}]}')
+os._exit(0)
+"""
+
+
+@MODULE_LOOP
+async def test_a_deeply_nested_results_file_is_a_clean_error(runner: Executor) -> None:
+    result = await run_unchecked(runner, "softmax", NESTED_RESULTS, seed=SEED)
+    assert (result.status, result.score) == ("error", 0), result
+
+
+def test_a_nested_results_file_never_raises_in_the_grader() -> None:
+    prepared = prepare(get_exercise("softmax"), load_code("softmax"), "", SEED)
+    for data in (b"[" * 60_000, b'{"cases": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"):
+        run = SandboxResult("ok", 0, None, "", "", 1.0, {"results.json": data})
+        assert judge(prepared, run).status == "error"
+
+
+def test_result_files_in_subfolders_are_not_read() -> None:
+    prepared = prepare(get_exercise("softmax"), load_code("softmax"), "", SEED)
+    cases = [{"name": c.name, "status": "ok", "error": ""} for c in prepared.cases]
+    forged = {
+        f"c{i}/{path}": tensor
+        for i, want in enumerate(prepared.expected)
+        for path, tensor in want.items()
+    }
+    outputs = {
+        "sub/results.json": json.dumps({"cases": cases, "done": True}).encode(),
+        "sub/outputs.safetensors": save_tensors(forged),
+    }
+    result = judge(prepared, SandboxResult("ok", 0, None, "", "", 1.0, outputs))
+    assert (result.status, result.score) == ("error", 0)
+    top = {name.removeprefix("sub/"): data for name, data in outputs.items()}
+    assert judge(prepared, SandboxResult("ok", 0, None, "", "", 1.0, top)).score == 8
+
+
+IGNORES_THE_ALARM = """
+import signal, time
+import torch
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+
+def softmax(X):
+    time.sleep(5.5)
+    e = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return e / e.sum(dim=1, keepdim=True)
+"""
+
+
+@MODULE_LOOP
+async def test_cases_that_ignore_the_alarm_are_cut_from_outside(
+    executor: ForkServerExecutor,
+) -> None:
+    # Five 5.5 s cases under a 4 s budget each: the wall limit (4 + 5 x 4 + 1.5 s, it was 28 s)
+    # stops the run; one case may still overrun by what the others leave unused.
+    result = await run_unchecked(executor, "softmax", IGNORES_THE_ALARM, seed=SEED)
+    assert result.status == "timeout", result
+    assert result.score < result.max_score
+
+
+def test_the_hidden_cases_reach_the_job_in_one_framed_message() -> None:
+    prepared = prepare(get_exercise("softmax"), load_code("softmax"), "", SEED)
+    data = prepared.job.stdin_after_output
+    assert data is not None
+    (size,) = struct.unpack(">Q", data[:8])
+    names = [entry["name"] for entry in json.loads(data[8 : 8 + size])]
+    assert names == [t.name for t in get_exercise("softmax").tests if not t.visible]
+
+
+def test_sandbox_job_has_the_stdin_after_output_field() -> None:
+    job = SandboxJob(files={"a.py": b""}, entry="a.py", stdin_after_output=b"x")
+    assert job.stdin_after_output == b"x"
