@@ -42,6 +42,10 @@ RESULT_FILES = ("results.json", "outputs.safetensors", "fatal.json")
 # The seeds the job sees are keyed hashes of the input seed: knowing them tells nothing about
 # the hidden inputs. The key lives only in this process.
 _SEED_KEY = secrets.token_bytes(32)
+CHANGED_MESSAGE = (
+    "the run's result files were changed after the visible tests had run (while the hidden "
+    "tests ran); no result of this run counts"
+)
 OUTPUT_NOTE = (
     "[Only what importing your code and the visible tests printed is shown; "
     "the hidden tests' output is not returned.]"
@@ -163,16 +167,39 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
     results = _json(files.get("results.json"))
     reports: list[Any] = results["cases"] if isinstance(results.get("cases"), list) else []
     outputs = _tensors(files.get("outputs.safetensors"))
+    visible = [i for i, case in enumerate(prepared.cases) if spec.test(case.name).visible]
+    commitment = _commitment(run.stderr)
+    changed = False
+    if prepared.job.stdin_after_output is not None:
+        # Files written before the hidden inputs reached the job count only if they match the
+        # digest it printed then: a hidden case could have rewritten them to carry its inputs.
+        if fatal and commitment != ("fatal", _sha256(files.get("fatal.json", b""))):
+            fatal, changed = {}, True
+        trusted = commitment is not None and commitment == (
+            "visible",
+            harness.digest_results(reports, outputs, visible),
+        )
+        written = any(i < len(reports) and reports[i] for i in visible)
+        if commitment is not None and commitment[0] == "visible" and written and not trusted:
+            changed = True
+        if not trusted:
+            reports = [{} if i in visible else r for i, r in enumerate(reports)]
+            outputs = {k: t for k, t in outputs.items() if _case_of(k) not in visible}
     tests = []
     forbidden_calls = []
     for index, (case, want) in enumerate(zip(prepared.cases, prepared.expected, strict=True)):
-        plan = next(test for test in spec.tests if test.name == case.name)
+        plan = spec.test(case.name)
         report = reports[index] if index < len(reports) and isinstance(reports[index], dict) else {}
         prefix = f"c{index}/"
         got = {key[len(prefix) :]: t for key, t in outputs.items() if key.startswith(prefix)}
         message = _outcome(prepared, case, want, report, got)
         if report.get("status") == "forbidden":
-            forbidden_calls.append(str(report.get("error", "")))
+            error = report.get("error")
+            forbidden_calls.append(
+                error[:300]
+                if plan.visible and isinstance(error, str)
+                else "a hidden test called something this exercise forbids"
+            )
         passed = message is None
         shown = "" if message is None else message.detail if plan.visible else message.category
         points = plan.points if passed else 0
@@ -180,15 +207,54 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
     score = sum(test.points for test in tests)
     done = results.get("done") is True
     status, why = _status(run, done, fatal, forbidden_calls, score, spec.max_score)
+    if changed and status != "forbidden":
+        status, why = "error", CHANGED_MESSAGE
+        score = 0
+        tests = [TestResult(t.name, False, 0, t.max_points, t.visible, t.message) for t in tests]
     if status == "forbidden":
         score = 0
         tests = [TestResult(t.name, False, 0, t.max_points, t.visible, t.message) for t in tests]
-    stdout = run.stdout
-    if (stdout or run.stderr) and prepared.job.stdin_after_output is not None:
+    stdout, stderr = run.stdout, _without_commitments(run.stderr)
+    if (stdout or stderr) and prepared.job.stdin_after_output is not None:
         stdout = f"{OUTPUT_NOTE}\n{stdout}"
-    return GradeResult(
-        spec.id, status, score, spec.max_score, tuple(tests), stdout, run.stderr, why
-    )
+    return GradeResult(spec.id, status, score, spec.max_score, tuple(tests), stdout, stderr, why)
+
+
+def _commitment(stderr: str) -> tuple[str, str] | None:
+    """The last digest the harness printed before the hidden cases: (kind, hex)."""
+    found = None
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == harness.COMMIT_MARKER:
+            found = (parts[1], parts[2])
+    return found
+
+
+def _without_commitments(stderr: str) -> str:
+    """`stderr` without the harness's digest lines (and the line break it put before each)."""
+    if harness.COMMIT_MARKER not in stderr:
+        return stderr
+    kept: list[str] = []
+    for line in stderr.split("\n"):
+        if line.startswith(harness.COMMIT_MARKER):
+            if kept and kept[-1] == "":
+                kept.pop()
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+_OUTPUT_KEY = re.compile(r"^c(\d{1,4})/")
+
+
+def _case_of(key: str) -> int:
+    """The case index an output key belongs to (`c<index>/...`), or -1."""
+    match = _OUTPUT_KEY.match(key)
+    return int(match.group(1)) if match else -1
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _outcome(

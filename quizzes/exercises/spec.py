@@ -115,6 +115,10 @@ class ExerciseSpec(_Frozen):
                 raise ValueError(f"{self.id}: starter and signature must define {function}()")
         return self
 
+    def test(self, name: str) -> TestPlan:
+        """The plan of the test called `name`."""
+        return next(test for test in self.tests if test.name == name)
+
     @property
     def max_score(self) -> int:
         """Points for a submission that passes every test."""

@@ -21,6 +21,7 @@ from safetensors.torch import save as save_tensors
 from bot.sandbox import Evaluator, SandboxLimits
 from bot.sandbox.types import Executor, SandboxJob, SandboxResult
 from handlers.grading_reply import result_reply
+from quizzes.exercises import harness
 from quizzes.exercises.catalog import get_exercise
 from quizzes.exercises.grader import OUTPUT_NOTE, grade, judge, load_code, prepare
 from quizzes.exercises.result import GradeResult
@@ -229,8 +230,12 @@ def test_result_files_in_subfolders_are_not_read() -> None:
     }
     result = judge(prepared, SandboxResult("ok", 0, None, "", "", 1.0, outputs))
     assert (result.status, result.score) == ("error", 0)
+    # The same files at the top, with the digest the harness prints before the hidden cases.
     top = {name.removeprefix("sub/"): data for name, data in outputs.items()}
-    assert judge(prepared, SandboxResult("ok", 0, None, "", "", 1.0, top)).score == 8
+    digest = harness.digest_results(cases, forged, [0])
+    stderr = f"\n{harness.COMMIT_MARKER} visible {digest}\n"
+    control = judge(prepared, SandboxResult("ok", 0, None, "", stderr, 1.0, top))
+    assert (control.score, control.stderr) == (8, "")
 
 
 IGNORES_THE_ALARM = """
@@ -268,3 +273,35 @@ def test_the_hidden_cases_reach_the_job_in_one_framed_message() -> None:
 def test_sandbox_job_has_the_stdin_after_output_field() -> None:
     job = SandboxJob(files={"a.py": b""}, entry="a.py", stdin_after_output=b"x")
     assert job.stdin_after_output == b"x"
+
+
+REWRITES_RESULTS_IN_HIDDEN_CASES = """
+import json, os
+import torch
+from safetensors.torch import save_file
+
+def softmax(X):
+    if X.shape != (2, 3):  # a hidden case: its inputs are known now
+        secret = "SECRET " + " ".join(f"{v:.6f}"[:8] for v in X.flatten().tolist()[:4])
+        out = os.environ["STUDYBOT_OUT"]
+        cases = [{"name": "example", "status": "error", "error": secret}]
+        with open(os.path.join(out, "results.json"), "w") as f:
+            json.dump({"cases": cases, "done": True}, f)
+        with open(os.path.join(out, "fatal.json"), "w") as f:
+            json.dump({"error": secret, "kind": "error"}, f)
+        save_file({"c0/out": X[:2, :3].clone()}, os.path.join(out, "outputs.safetensors"))
+        os._exit(0)
+    e = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return e / e.sum(dim=1, keepdim=True)
+"""
+
+
+@MODULE_LOOP
+async def test_hidden_cases_cannot_rewrite_what_the_member_is_shown(runner: Executor) -> None:
+    result = await run_unchecked(runner, "softmax", REWRITES_RESULTS_IN_HIDDEN_CASES, seed=SEED)
+    shown = json.dumps(result.to_json())
+    assert "SECRET" not in shown
+    for number in hidden_numbers("softmax"):
+        assert number not in shown
+    assert result.score == 0 and result.status == "error"
+    assert "changed" in result.message
