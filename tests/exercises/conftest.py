@@ -16,11 +16,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import pytest_asyncio
 
+from bot.sandbox import Evaluator, SandboxLimits
 from bot.sandbox.types import Executor, SandboxJob, SandboxResult
 from quizzes.exercises.catalog import get_exercise
 from quizzes.exercises.grader import judge, load_code, prepare
@@ -143,7 +146,8 @@ class ForkServerExecutor:
                 path.mkdir(exist_ok=True)
             for name, data in job.files.items():
                 (work / name).write_bytes(data)
-            request = {"dir": str(work), "logs": str(logs), "out": str(out), "entry": job.entry}
+            request: dict[str, Any] = {"dir": str(work), "logs": str(logs), "out": str(out)}
+            request["entry"] = job.entry
             request["wall"] = job.wall_seconds or 15.0
             after = job.stdin_after_output
             request["after"] = None if after is None else base64.b64encode(after).decode()
@@ -178,6 +182,26 @@ def executor() -> Iterator[ForkServerExecutor]:
     server = ForkServerExecutor()
     yield server
     server.close()
+
+
+# Lowered, but enough for torch and the slowest exercise; few output files, as in production.
+SANDBOX_LIMITS = SandboxLimits(
+    cpu_seconds=30, wall_seconds=30.0, memory_mb=768, outputs_max_files=4, concurrency=2
+)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bwrap() -> AsyncIterator[Evaluator]:
+    """The real bubblewrap evaluator, warm, one per test module (tests: loop_scope="module")."""
+    evaluator = Evaluator(SANDBOX_LIMITS)
+    await evaluator.start()
+    if evaluator.refusal is not None:
+        await evaluator.close()
+        pytest.skip(f"sandbox unavailable: {evaluator.refusal}")
+    try:
+        yield evaluator
+    finally:
+        await evaluator.close()
 
 
 async def run_unchecked(

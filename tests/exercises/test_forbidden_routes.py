@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from bot.sandbox import Evaluator
 from quizzes.exercises import harness
 from quizzes.exercises.grader import grade
 from quizzes.exercises.source_check import check_source
@@ -176,6 +177,16 @@ async def test_each_route_is_refused_by_the_source_check(
     exercise: str, source: str, executor: ForkServerExecutor
 ) -> None:
     result = await grade(exercise, source, executor, seed=7)
+    assert (result.status, result.score) == ("forbidden", 0), result
+
+
+@pytest.mark.sandbox
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(("exercise", "source"), ROUTES, ids=IDS)
+async def test_each_route_is_refused_in_the_sandbox(
+    exercise: str, source: str, bwrap: Evaluator
+) -> None:
+    result = await run_unchecked(bwrap, exercise, source)
     assert (result.status, result.score) == ("forbidden", 0), result
 
 

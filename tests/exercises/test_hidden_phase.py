@@ -10,15 +10,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import struct
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 import torch
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
-from bot.sandbox import Evaluator, SandboxLimits
 from bot.sandbox.types import Executor, SandboxJob, SandboxResult
 from handlers.grading_reply import result_reply
 from quizzes.exercises import harness
@@ -31,23 +28,7 @@ from tests.exercises.solutions import SOLUTIONS
 
 MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 
-LIMITS = SandboxLimits(
-    cpu_seconds=30, wall_seconds=30.0, memory_mb=768, outputs_max_files=4, concurrency=2
-)
 SEED = 424242
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bwrap() -> AsyncIterator[Evaluator]:
-    evaluator = Evaluator(LIMITS)
-    await evaluator.start()
-    if evaluator.refusal is not None:
-        await evaluator.close()
-        pytest.skip(f"sandbox unavailable: {evaluator.refusal}")
-    try:
-        yield evaluator
-    finally:
-        await evaluator.close()
 
 
 @pytest.fixture(params=["fork", pytest.param("bwrap", marks=pytest.mark.sandbox)])
