@@ -8,13 +8,17 @@ skipped (`run_unchecked`), which shows the run-time layer holds by itself.
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
 import torch
 
 from bot.sandbox import Evaluator
 from quizzes.exercises import harness
+from quizzes.exercises.catalog import list_exercises
 from quizzes.exercises.grader import grade
 from quizzes.exercises.source_check import check_source
+from quizzes.exercises.spec import ExerciseSpec
 from tests.exercises.conftest import ForkServerExecutor, run_unchecked
 from tests.exercises.solutions import SOLUTIONS
 
@@ -239,3 +243,23 @@ def test_routes_to_the_interpreter_through_modules_are_refused(source: str, name
 def test_tensor_methods_named_like_stdlib_modules_are_allowed() -> None:
     source = "import torch\n\ndef f(x):\n    return x.select(0, 1).trace() + torch.chunk(x, 2)[0]\n"
     assert check_source(source, ()) == []
+
+
+@pytest.mark.parametrize("spec", list_exercises(), ids=lambda spec: spec.id)
+def test_every_forbidden_op_pattern_names_a_real_operator(spec: ExerciseSpec) -> None:
+    names = {
+        name.split("::", 1)[1].split(".", 1)[0] for name in torch._C._dispatch_get_all_op_names()
+    }
+    for pattern in spec.forbidden_ops:
+        assert fnmatch.filter(names, pattern), f"{spec.id}: {pattern} matches no aten operator"
+
+
+async def test_a_forbidden_operator_in_the_harness_list_is_refused_outside_any_call(
+    executor: ForkServerExecutor,
+) -> None:
+    # At import time, before any case runs: the refusing kernels are in place already.
+    source = "import torch\nY = torch.ops.aten._softmax(torch.ones(2, 2), 1, False)\n"
+    source += SOLUTIONS["softmax"]
+    result = await run_unchecked(executor, "softmax", source)
+    assert (result.status, result.score) == ("forbidden", 0)
+    assert "aten::_softmax" in result.message

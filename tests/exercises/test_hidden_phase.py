@@ -16,6 +16,8 @@ import torch
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
+from bot.sandbox import SandboxLimits
+from bot.sandbox._unsafe import run_unsafe
 from bot.sandbox.types import Executor, SandboxJob, SandboxResult
 from handlers.grading_reply import result_reply
 from quizzes.exercises import harness
@@ -286,3 +288,47 @@ async def test_hidden_cases_cannot_rewrite_what_the_member_is_shown(runner: Exec
         assert number not in shown
     assert result.score == 0 and result.status == "error"
     assert "changed" in result.message
+
+
+FEEDER_PROBE = b"""
+import os, select, sys
+first = os.read(0, 5)
+early, _, _ = select.select([0], [], [], 0.3)
+print("first", first, "early", bool(early), flush=True)
+null = os.open(os.devnull, os.O_WRONLY)
+os.dup2(null, 1)
+os.dup2(null, 2)
+rest = b""
+while chunk := os.read(0, 1 << 16):
+    rest += chunk
+with open(os.path.join(os.environ["STUDYBOT_OUT"], "got"), "wb") as f:
+    f.write(rest)
+"""
+
+
+class _Unsafe:
+    """The unsafe (no sandbox) path, which has a feeder of its own."""
+
+    async def run(self, job: SandboxJob) -> SandboxResult:
+        return await run_unsafe(job, SandboxLimits())
+
+
+@pytest.fixture(params=["unsafe", pytest.param("bwrap", marks=pytest.mark.sandbox)])
+def feeder_path(request: pytest.FixtureRequest) -> Executor:
+    found: Executor = _Unsafe() if request.param == "unsafe" else request.getfixturevalue("bwrap")
+    return found
+
+
+@MODULE_LOOP
+async def test_stdin_after_output_waits_for_both_outputs_to_close(feeder_path: Executor) -> None:
+    after = bytes(range(256)) * 1024  # more than a pipe holds
+    job = SandboxJob(
+        files={"probe.py": FEEDER_PROBE},
+        entry="probe.py",
+        stdin=b"first",
+        stdin_after_output=after,
+        wall_seconds=10.0,
+    )
+    run = await feeder_path.run(job)
+    assert "first b'first' early False" in run.stdout, run
+    assert run.outputs.get("got") == after
