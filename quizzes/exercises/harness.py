@@ -353,7 +353,7 @@ class _NoAutograd(python_dispatch.TorchDispatchMode):
             or _requires_grad(args)
             or _requires_grad(kwargs.values())
         ):
-            self.hits.append("autograd")
+            self.hits.append("autograd (computing gradients)")
             raise ForbiddenCall("autograd (computing gradients) is forbidden in this exercise")
         return func(*args, **kwargs)
 
@@ -365,7 +365,7 @@ def _no_autograd(hits: list[str]) -> Iterator[None]:
     the dispatch mode was taken off the stack."""
 
     def refuse(tensor: torch.Tensor) -> Any:
-        hits.append("autograd")
+        hits.append("autograd (computing gradients)")
         raise ForbiddenCall("autograd (computing gradients) is forbidden in this exercise")
 
     forward = torch._C._is_fwd_grad_enabled()
