@@ -215,7 +215,9 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
         score = 0
         tests = [TestResult(t.name, False, 0, t.max_points, t.visible, t.message) for t in tests]
     stdout, stderr = run.stdout, _without_commitments(run.stderr)
-    if (stdout or stderr) and prepared.job.stdin_after_output is not None:
+    # Said whenever something was or might have been printed (a print only in hidden tests).
+    prints = b"print" in prepared.job.files.get("submission.py", b"")
+    if (stdout or stderr or prints) and prepared.job.stdin_after_output is not None:
         stdout = f"{OUTPUT_NOTE}\n{stdout}"
     return GradeResult(spec.id, status, score, spec.max_score, tuple(tests), stdout, stderr, why)
 

@@ -86,6 +86,18 @@ async def test_hidden_tests_print_nothing_into_the_reply(runner: Executor) -> No
     assert OUTPUT_NOTE in reply.text
 
 
+@MODULE_LOOP
+async def test_the_reply_says_so_when_only_hidden_tests_print(runner: Executor) -> None:
+    source = PRINTS_EVERYWHERE.replace(
+        '    print("CALLED"', '    if X.shape != (2, 3):\n        print("CALLED"'
+    )
+    result = await grade("softmax", source, runner, seed=SEED)
+    assert "CALLED" not in result.stdout
+    assert OUTPUT_NOTE in result_reply(result.to_json(), submission_id=1).text
+    quiet = await grade("softmax", SOLUTIONS["softmax"], runner, seed=SEED)
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+
+
 SNOOPS_AT_IMPORT = """
 import os, select, sys
 from safetensors.torch import load_file
