@@ -30,9 +30,9 @@ BANNED_BUILTINS = frozenset(
 )
 # Ways to reach an attribute by its name as a string, or to write files from inside the job.
 BANNED_ATTRIBUTES = frozenset({"attrgetter", "methodcaller", "save", "load", "from_file"})
-# Names of torch functions and tensor methods that are also standard-library module names, and
-# `collections.abc` (abstract classes only).
-_TORCH_NAMES_LIKE_MODULES = frozenset({"chunk", "select", "trace", "abc"})
+# Names of torch functions, tensor and container methods that are also standard-library module
+# names (`x.select`, `state.copy()`), and `collections.abc`; the modules give nothing away.
+_TORCH_NAMES_LIKE_MODULES = frozenset({"chunk", "select", "trace", "copy", "abc"})
 # Attribute names that lead out of tensor code: a standard-library module (whatever module
 # re-exports it), the dispatcher's entry points, compilers and tracers, multiprocessing aliases.
 MODULE_ROUTES = (
