@@ -21,7 +21,7 @@ from bot.sandbox._unsafe import run_unsafe
 from bot.sandbox.types import Executor, SandboxJob, SandboxResult
 from handlers.grading_reply import result_reply
 from quizzes.exercises import harness
-from quizzes.exercises.catalog import get_exercise
+from quizzes.exercises.catalog import get_exercise, list_exercises
 from quizzes.exercises.grader import OUTPUT_NOTE, grade, judge, load_code, prepare
 from quizzes.exercises.result import GradeResult
 from quizzes.exercises.spec import MARGIN_SECONDS
@@ -344,3 +344,13 @@ async def test_stdin_after_output_waits_for_both_outputs_to_close(feeder_path: E
     run = await feeder_path.run(job)
     assert "first b'first' early False" in run.stdout, run
     assert run.outputs.get("got") == after
+
+
+@pytest.mark.parametrize("exercise", [spec.id for spec in list_exercises()])
+def test_the_job_files_do_not_depend_on_the_input_seed(exercise: str) -> None:
+    spec, code = get_exercise(exercise), load_code(exercise)
+    first, second = (prepare(spec, code, "", seed).job for seed in (1, 2))
+    assert first.files["inputs.safetensors"] == second.files["inputs.safetensors"]
+    manifests = [json.loads(job.files["cases.json"]) for job in (first, second)]
+    assert manifests[0].pop("seed") != manifests[1].pop("seed")
+    assert manifests[0] == manifests[1]
