@@ -343,16 +343,27 @@ def _json(data: bytes | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
-
-
 def _nesting(data: bytes) -> int:
-    """How deeply JSON arrays and objects nest in `data` (strings skipped), without parsing."""
+    """How deeply JSON arrays and objects nest in `data`, strings skipped, in one linear pass
+    that stops once past the limit (a regular expression over crafted escapes is quadratic)."""
     depth = deepest = 0
-    for byte in _STRINGS.sub(b"", data).translate(None, b" \t\r\n,:0123456789.eE+-"):
-        if byte in b"[{":
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > deepest:
+                deepest = depth
+                if deepest > _MAX_JSON_DEPTH:
+                    break
         elif byte in b"]}":
             depth -= 1
     return deepest
