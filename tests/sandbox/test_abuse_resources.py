@@ -33,6 +33,19 @@ async def test_a_long_sleep_is_stopped_by_the_wall_clock(serves_afterwards: Eval
     assert "wall-clock" in result.message
 
 
+async def test_a_job_stopped_at_the_wall_clock_keeps_the_files_it_wrote(
+    serves_afterwards: Evaluator,
+) -> None:
+    code = (
+        "import os, time\n"
+        "open(os.path.join(os.environ['STUDYBOT_OUT'], 'results.json'), 'w').write('[1, 2]')\n"
+        "time.sleep(10**6)\n"
+    )
+    result = await run_code(serves_afterwards, code, wall_seconds=1.0)
+    assert result.status == "timeout"
+    assert dict(result.outputs) == {"results.json": b"[1, 2]"}
+
+
 @pytest.mark.parametrize(
     "code",
     [

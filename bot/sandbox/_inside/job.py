@@ -2,19 +2,19 @@
 its files, not for forking a 300 MB interpreter.
 
 Spares are made by the template (see `template`), a copy of the warm interpreter that never
-holds any job's data. For each spare the template forks a short-lived maker, which enters
-fresh pid/mount/net/ipc/uts namespaces and starts there:
+holds any job's data. For each spare it enters fresh pid/mount/net/ipc/uts namespaces and
+starts there:
   L  `sleep infinity`, spawned (vfork+exec, so it costs no copy of the interpreter) as pid 1
      of the job's pid namespace, in a session of its own. Killing L ends the job: the kernel
      then kills everything in that namespace. (A job running as pid 1 itself would ignore its
      own SIGABRT.)
-  C  a fork of the maker, pid 2 there, in a session of its own. It waits for a job, joins the
-     job's cgroups, writes the files, moves into a user namespace of its own as uid 65534,
-     and becomes the job: rlimits, no capabilities, seccomp, the submitted code.
-The maker mounts the job's /tmp and /dev/shm (size- and inode-capped) and hides /proc before
-forking C, sends L, C and the job's mount namespace to the supervisor, and exits: L and C are
-then the supervisor's children (it is pid 1 of their parent pid namespace), so it can reap
-them, while it never forks anything itself after the first job.
+  C  a fork of the template, pid 2 there, in a session of its own. It waits for a job, says
+     it took it, joins the job's cgroups, reads the job from its memfd, writes the files,
+     moves into a user namespace of its own as uid 65534, and becomes the job: rlimits, no
+     capabilities, seccomp, the submitted code.
+The template mounts the job's /tmp and /dev/shm (size- and inode-capped) and hides /proc
+before forking C, then returns to its own namespaces and hands L, C and the job's mount
+namespace to the supervisor, which collects the outputs from there once the job is over.
 """
 
 from __future__ import annotations
@@ -86,6 +86,29 @@ def _write_files(files: dict[str, str]) -> None:
             f.write(base64.b64decode(encoded))
 
 
+def _read_regular(path: str, limit: int) -> bytes | None:
+    """Up to `limit` bytes of `path` if it is (still) a regular file, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, size = [], 0
+        while size < limit:
+            chunk = os.read(fd, min(limit - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def collect_outputs(out_dir: str, limits: dict[str, Any]) -> tuple[dict[str, str], bool]:
     """Read the regular files at the top of `out_dir` (base64), never following links.
 
@@ -115,9 +138,9 @@ def collect_outputs(out_dir: str, limits: dict[str, Any]) -> tuple[dict[str, str
             if info.st_size > budget:
                 truncated = True
                 continue
-            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-            with os.fdopen(fd, "rb") as f:
-                data = f.read(budget + 1)
+            data = _read_regular(entry.path, budget + 1)
+            if data is None:
+                continue
             if len(data) > budget:
                 truncated = True
                 continue
@@ -189,30 +212,37 @@ class Spare:
     mount_ns: int  # fd of the job's mount namespace, to collect its outputs
 
 
-def make_spare(config: dict[str, Any], supervisor: socket.socket) -> int:
-    """The maker: create L and C in fresh namespaces, send them to the supervisor.
+HOME_NAMESPACES = ("mnt", "net", "ipc", "uts", "pid_for_children")
 
-    Runs in a fresh fork of the template and returns its exit code (it never returns to the
-    template's namespaces).
+
+def make_spare(config: dict[str, Any], home: dict[str, int]) -> tuple[int, int, socket.socket, int]:
+    """Create L and C in fresh namespaces, then return to the `home` namespaces.
+
+    Returns (L's pid, C's pid, our end of C's channel, the job's mount namespace fd).
     """
     syscalls.unshare(_JOB_NAMESPACES)
-    init = os.posix_spawn("/usr/bin/sleep", ["sleep", "infinity"], {}, setsid=True)
-    proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-    mount_ns = os.open("self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
-    _mount_private_filesystems(config["limits"], config["cpuinfo"])
-    syscalls.sethostname("sandbox")
-    ours, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
+    try:
+        init = os.posix_spawn("/usr/bin/sleep", ["sleep", "infinity"], {}, setsid=True)
+        proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        mount_ns = os.open("self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
+        _mount_private_filesystems(config["limits"], config["cpuinfo"])
+        syscalls.sethostname("sandbox")
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
 
-        def spare() -> int:
-            # Its own session and process group: kill(0, …) from the job reaches only the job.
-            os.setsid()
-            syscalls.set_name(SPARE_NAME)
-            close_all_except({theirs.fileno(), proc})
-            return _job_process(theirs, proc, config)
+            def spare() -> int:
+                # Its own session and process group: kill(0, …) from the job reaches only
+                # the job.
+                os.setsid()
+                syscalls.set_name(SPARE_NAME)
+                close_all_except({theirs.fileno(), proc})
+                return _job_process(theirs, proc, config)
 
-        syscalls.exit_child("job setup", spare)
-    theirs.close()
-    wire.send(supervisor, {"op": "spare", "init": init, "job": pid}, [ours.fileno(), mount_ns])
-    return 0
+            syscalls.exit_child("job setup", spare)
+        theirs.close()
+        os.close(proc)
+    finally:
+        for name in HOME_NAMESPACES:
+            syscalls.setns(home[name])
+    return init, pid, ours, mount_ns

@@ -1,16 +1,16 @@
 """The supervisor: takes jobs from the host, hands each to a spare, watches it, reports.
 
 It reads job data (it collects each job's output files) and so it never forks: spares come
-from the template (see `template`), which never sees a job. It never blocks on a job or a
-spare either:
+from the template (see `template`), which never sees a job, and which reaps them and tells
+the supervisor how each job process ended. It never blocks on a job or a spare either:
   - the job itself travels in a memfd the host wrote; only a few bytes and fds go to the
     spare, over a socket with a short timeout;
   - a spare must say it took the job within HANDOVER_SECONDS (the liveness handshake); a
     stopped or dead one is killed and the job goes to the next spare;
   - what a job leaves behind is read with bounded work (`job.collect_outputs`).
-A job ends when its process exits or the host asks to kill it. Then its init is killed (the
-whole pid namespace dies), its output files are collected from its mount namespace, and one
-JSON report goes to the host.
+A job ends when its process exits (the template reports its status) or the host asks to kill
+it. Then its init is killed (the whole pid namespace dies), its output files are collected
+from its mount namespace, and one JSON report goes to the host.
 """
 
 from __future__ import annotations
@@ -64,7 +64,6 @@ class _Running:
 
     spare: job.Spare
     report_fd: int
-    pidfd: int | None  # readable once C has exited; None: it had exited before we looked
 
 
 class Supervisor:
@@ -84,7 +83,7 @@ class Supervisor:
         self.waiting: dict[int, _Waiting] = {}
         self.handing: dict[int, _Handing] = {}
         self.running: dict[int, _Running] = {}
-        self.statuses: dict[int, int] = {}  # exit statuses of jobs' C reaped before we asked
+        self.statuses: dict[int, int] = {}  # C's exit status, when it came before its "took"
 
     # ---- spares -------------------------------------------------------------------------
 
@@ -98,6 +97,9 @@ class Supervisor:
         message, fds = wire.receive(self.template)
         if message is None:
             return False  # no template, no spares: stop, the host starts a new interpreter
+        if message.get("op") == "exited":
+            self._on_exit(int(message["job"]), int(message["status"]))
+            return True
         self.requested = max(0, self.requested - 1)
         if message.get("op") == "spare" and len(fds) == 2:
             channel = socket.socket(fileno=fds[0])
@@ -119,21 +121,7 @@ class Supervisor:
             os.kill(spare.job_pid, signal.SIGKILL)
         spare.channel.close()
         os.close(spare.mount_ns)
-
-    def _reap(self) -> None:
-        """Reap every exited child; keep the statuses of jobs' processes (a fast job may
-        have exited before we heard it took the job)."""
-        jobs = {run.spare.job_pid for run in self.running.values()}
-        jobs |= {handing.spare.job_pid for handing in self.handing.values()}
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            if pid in jobs:
-                self.statuses[pid] = status
+        self.statuses.pop(spare.job_pid, None)
 
     # ---- handing jobs over ----------------------------------------------------------------
 
@@ -174,13 +162,10 @@ class Supervisor:
             return
         for fd in handing.waiting.fds:  # C has its own copies now
             os.close(fd)
-        try:
-            pidfd: int | None = os.pidfd_open(handing.spare.job_pid)
-        except ProcessLookupError:  # done already, and reaped
-            pidfd = None
-        self.running[job_id] = _Running(handing.spare, handing.waiting.report_fd, pidfd)
-        if pidfd is None:
-            self._on_exit(job_id)
+        self.running[job_id] = _Running(handing.spare, handing.waiting.report_fd)
+        status = self.statuses.pop(handing.spare.job_pid, None)
+        if status is not None:  # a fast job: it ended before we heard it took the job
+            self._finish(job_id, status)
 
     def _expire_handovers(self) -> None:
         now = time.monotonic()
@@ -192,47 +177,36 @@ class Supervisor:
 
     # ---- ending jobs ------------------------------------------------------------------------
 
-    def _end(self, job_id: int, report: dict[str, Any] | None) -> None:
-        """Kill what is left of a job; write its report (None: the host stopped it)."""
+    def _end(self, job_id: int, report: dict[str, Any]) -> None:
+        """Kill what is left of a job; write its report with the files it left."""
         run = self.running.pop(job_id)
         with contextlib.suppress(ProcessLookupError):
             os.kill(run.spare.init_pid, signal.SIGKILL)
-        if report is not None:
-            # No code of the job runs any more; its mount namespace lives while we hold it.
-            syscalls.setns(run.spare.mount_ns)
-            try:
-                outputs, truncated = job.collect_outputs(runner.OUT_DIR, self.limits)
-            finally:
-                syscalls.setns(self.home_mnt)
-            report.update(outputs=outputs, outputs_truncated=truncated)
-            with contextlib.suppress(OSError), os.fdopen(run.report_fd, "wb") as out:
-                out.write(json.dumps(report).encode())
-        else:
-            os.close(run.report_fd)
-        if run.pidfd is not None:
-            os.close(run.pidfd)
+        # Its mount namespace lives while we hold it. A process of the job may still be dying
+        # as we read: the reads neither follow links nor trust what they found a moment ago.
+        syscalls.setns(run.spare.mount_ns)
+        try:
+            outputs, truncated = job.collect_outputs(runner.OUT_DIR, self.limits)
+        finally:
+            syscalls.setns(self.home_mnt)
+        report.update(outputs=outputs, outputs_truncated=truncated)
+        with contextlib.suppress(OSError), os.fdopen(run.report_fd, "wb") as out:
+            out.write(json.dumps(report).encode())
         run.spare.channel.close()
         os.close(run.spare.mount_ns)
 
-    def _exit_status(self, pid: int) -> int | None:
-        if pid in self.statuses:
-            return self.statuses.pop(pid)
-        for _ in range(100):
-            try:
-                done, status = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:  # still the maker's child for a moment
-                done, status = 0, 0
-            if done:
-                return status
-            time.sleep(0.002)
-        return None
+    def _on_exit(self, pid: int, status: int) -> None:
+        """The template reaped a job process: end its job (if it is one we run)."""
+        for job_id, run in self.running.items():
+            if run.spare.job_pid == pid:
+                self._guarded(lambda job_id: self._finish(job_id, status), job_id)
+                return
+        if any(handing.spare.job_pid == pid for handing in self.handing.values()):
+            self.statuses[pid] = status
 
-    def _on_exit(self, job_id: int) -> None:
-        status = self._exit_status(self.running[job_id].spare.job_pid)
-        if status is None:
-            report: dict[str, Any] = {"exit_code": None, "signal": None}
-        elif os.WIFSIGNALED(status):
-            report = {"exit_code": None, "signal": os.WTERMSIG(status)}
+    def _finish(self, job_id: int, status: int) -> None:
+        if os.WIFSIGNALED(status):
+            report: dict[str, Any] = {"exit_code": None, "signal": os.WTERMSIG(status)}
         else:
             report = {"exit_code": os.WEXITSTATUS(status), "signal": None}
         self._end(job_id, report)
@@ -257,7 +231,9 @@ class Supervisor:
 
     def _kill(self, job_id: int) -> None:
         if job_id in self.running:
-            self._end(job_id, None)
+            # What it wrote before it was stopped still counts (a timed-out grading job keeps
+            # the cases it finished); the host reads this report if it still listens.
+            self._end(job_id, {"exit_code": None, "signal": int(signal.SIGKILL)})
         elif job_id in self.handing:
             handing = self.handing.pop(job_id)
             self._discard(handing.spare)
@@ -270,9 +246,6 @@ class Supervisor:
         watched = {self.sock.fileno(): ("control", 0), self.template.fileno(): ("template", 0)}
         for job_id, handing in self.handing.items():
             watched[handing.spare.channel.fileno()] = ("took", job_id)
-        for job_id, run in self.running.items():
-            if run.pidfd is not None:
-                watched[run.pidfd] = ("exit", job_id)
         return watched
 
     def _timeout(self) -> float:
@@ -288,7 +261,6 @@ class Supervisor:
         while True:
             watched = self._watched()
             readable, _, _ = select.select(list(watched), [], [], self._timeout())
-            self._reap()
             for fd in readable:
                 kind, job_id = watched[fd]
                 if kind == "control":
@@ -299,8 +271,6 @@ class Supervisor:
                         return
                 elif kind == "took" and job_id in self.handing:
                     self._guarded(self._on_took, job_id)
-                elif kind == "exit" and job_id in self.running:
-                    self._guarded(self._on_exit, job_id)
             self._expire_handovers()
             self._dispatch()
 
@@ -314,9 +284,7 @@ class Supervisor:
                 entry = table.pop(job_id, None)
                 if entry is None:
                     continue
-                fds = [entry.waiting.report_fd] if isinstance(entry, _Handing) else []
-                if isinstance(entry, _Running):
-                    fds = [entry.report_fd] + ([entry.pidfd] if entry.pidfd is not None else [])
+                fds = [entry.waiting.report_fd if isinstance(entry, _Handing) else entry.report_fd]
                 with contextlib.suppress(OSError):
                     self._discard(entry.spare)
                 for fd in fds:
