@@ -197,6 +197,8 @@ async def bwrap() -> AsyncIterator[Evaluator]:
     await evaluator.start()
     if evaluator.refusal is not None:
         await evaluator.close()
+        if os.environ.get("CI"):  # CI installs bubblewrap: a refusal there is a failure
+            pytest.fail(f"sandbox unavailable on CI: {evaluator.refusal}")
         pytest.skip(f"sandbox unavailable: {evaluator.refusal}")
     try:
         yield evaluator

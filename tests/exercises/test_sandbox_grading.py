@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 
-from bot.sandbox import Evaluator, SandboxLimits
+from bot.sandbox import Evaluator
 from quizzes.exercises.catalog import list_exercises
 from quizzes.exercises.grader import grade
 from tests.exercises.conftest import run_unchecked
@@ -15,39 +12,21 @@ from tests.exercises.solutions import SOLUTIONS
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.asyncio(loop_scope="module")]
 
-# Lowered, but enough for torch and the slowest exercise; few output files, as in production.
-LIMITS = SandboxLimits(
-    cpu_seconds=10, wall_seconds=15.0, memory_mb=768, outputs_max_files=4, concurrency=2
-)
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sandbox() -> AsyncIterator[Evaluator]:
-    evaluator = Evaluator(LIMITS)
-    await evaluator.start()
-    if evaluator.refusal is not None:
-        await evaluator.close()
-        pytest.skip(f"sandbox unavailable: {evaluator.refusal}")
-    try:
-        yield evaluator
-    finally:
-        await evaluator.close()
-
-
-async def test_every_model_solution_passes_in_the_sandbox(sandbox: Evaluator) -> None:
+async def test_every_model_solution_passes_in_the_sandbox(bwrap: Evaluator) -> None:
     for spec in list_exercises():
-        result = await grade(spec.id, SOLUTIONS[spec.id], sandbox, seed=11)
+        result = await grade(spec.id, SOLUTIONS[spec.id], bwrap, seed=11)
         assert (result.status, result.score) == ("passed", spec.max_score), (spec.id, result)
 
 
-async def test_an_unstable_softmax_fails_the_huge_logits_in_the_sandbox(sandbox: Evaluator) -> None:
+async def test_an_unstable_softmax_fails_the_huge_logits_in_the_sandbox(bwrap: Evaluator) -> None:
     source = "import torch\n\ndef softmax(X):\n    return X.exp() / X.exp().sum(1, keepdim=True)\n"
-    result = await grade("softmax", source, sandbox, seed=11)
+    result = await grade("softmax", source, bwrap, seed=11)
     assert {t.name for t in result.tests if not t.passed} == {"huge_logits"}
     assert result.status == "partial"
 
 
-async def test_a_tensor_subclass_gains_nothing_in_the_sandbox(sandbox: Evaluator) -> None:
+async def test_a_tensor_subclass_gains_nothing_in_the_sandbox(bwrap: Evaluator) -> None:
     source = """
 import torch
 
@@ -58,21 +37,21 @@ class Always(torch.Tensor):
 def softmax(X):
     return X.as_subclass(Always)
 """
-    result = await grade("softmax", source, sandbox, seed=11)
+    result = await grade("softmax", source, bwrap, seed=11)
     assert (result.status, result.score) == ("failed", 0)
 
 
-async def test_an_endless_case_is_cut_and_the_others_still_count(sandbox: Evaluator) -> None:
+async def test_an_endless_case_is_cut_and_the_others_still_count(bwrap: Evaluator) -> None:
     source = SOLUTIONS["softmax"] + "\n_real = softmax\n\ndef softmax(X):\n"
     source += "    while X.shape[1] == 1:\n        pass\n    return _real(X)\n"
-    result = await grade("softmax", source, sandbox, seed=11)
+    result = await grade("softmax", source, bwrap, seed=11)
     assert {t.name: t.message for t in result.tests if not t.passed} == {
         "single_column": "timed out"
     }
     assert result.status == "partial"
 
 
-async def test_a_hard_exit_gains_nothing_in_the_sandbox(sandbox: Evaluator) -> None:
+async def test_a_hard_exit_gains_nothing_in_the_sandbox(bwrap: Evaluator) -> None:
     source = "import os\n\ndef softmax(X):\n    os._exit(0)\n"
-    result = await run_unchecked(sandbox, "softmax", source)
+    result = await run_unchecked(bwrap, "softmax", source)
     assert (result.status, result.score) == ("error", 0)
