@@ -87,3 +87,16 @@ async def test_cancelling_a_run_kills_its_job(evaluator: Evaluator) -> None:
         await asyncio.sleep(0.05)
     assert processes_with(marker) == []
     await assert_still_serves(evaluator)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_spares_that_cannot_be_made_end_the_job_at_once_instead_of_spinning() -> None:
+    broken = TEST_LIMITS.replace(tmp_inodes=-1)  # the job's /tmp cannot be mounted
+    async with Evaluator(broken) as evaluator:
+        if evaluator.refusal is not None:
+            pytest.skip(f"sandbox unavailable: {evaluator.refusal}")
+        started = asyncio.get_running_loop().time()
+        result = await run_code(evaluator, "print(6 * 7)")
+        assert result.status == "killed", result
+        assert asyncio.get_running_loop().time() - started < 5.0
+        assert "making a spare failed" in evaluator._zygote.stderr_tail  # type: ignore[union-attr]

@@ -33,6 +33,7 @@ from . import job, runner, syscalls, wire
 NAME = "studybot-super"
 HANDOVER_SECONDS = 0.5  # a spare that has not taken its job by then is replaced
 _MAX_TRIES = 4
+_MAX_SPARE_FAILURES = 3
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Supervisor:
         self.waiting: dict[int, _Waiting] = {}
         self.handing: dict[int, _Handing] = {}
         self.running: dict[int, _Running] = {}
+        self.failures = 0  # spares the template failed to make, in a row
         self.statuses: dict[int, int] = {}  # C's exit status, when it came before its "took"
 
     # ---- spares -------------------------------------------------------------------------
@@ -101,7 +103,13 @@ class Supervisor:
             self._on_exit(int(message["job"]), int(message["status"]))
             return True
         self.requested = max(0, self.requested - 1)
+        if message.get("op") == "failed":
+            self.failures += 1
+            # Making spares keeps failing (the template said why on stderr): stop rather
+            # than spin; the host starts a new interpreter for the next job.
+            return self.failures < _MAX_SPARE_FAILURES
         if message.get("op") == "spare" and len(fds) == 2:
+            self.failures = 0
             channel = socket.socket(fileno=fds[0])
             channel.settimeout(HANDOVER_SECONDS)
             self.spares.append(
