@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None  # None: ask Discord's REST API for it
     discord_prefix: str = Field("!d2l", min_length=1, max_length=20)
+    # Where `submit NAME URL` downloads from. Members write the public github.com/gist/Colab
+    # URLs (https only, checked as written); the bot fetches from these bases, which tests
+    # point at a fake server on loopback (plain http is allowed for 127.0.0.1 only).
+    github_raw_url: str = "https://raw.githubusercontent.com/"
+    github_api_url: str = "https://api.github.com/"
+    link_timeout_seconds: float = Field(10.0, gt=0, le=60)
     # HTTP port of the `web` process (Slack events, OAuth install pages); PORT as on Heroku.
     port: int = Field(
         3000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "STUDYBOT_PORT", "port")
@@ -186,6 +192,14 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
         return value
+
+    @field_validator("github_raw_url", "github_api_url")
+    @classmethod
+    def _download_base(cls, value: str) -> str:
+        loopback = value.startswith(("http://127.0.0.1:", "http://localhost:"))
+        if not value.startswith("https://") and not loopback:
+            raise ValueError("download bases must be https:// URLs (http only on 127.0.0.1)")
+        return value if value.endswith("/") else value + "/"
 
     @field_validator("slack_api_url")
     @classmethod

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.settings import Settings
 from handlers.catalog import WorkCatalog
+from handlers.links import Downloads
 from handlers.types import Invocation
 from models.tables import Cohort, Enrollment, Member
 from quizzes.curriculum import Curriculum
@@ -34,6 +35,7 @@ class Services:
     curriculum: Curriculum
     grading: GradingJobs
     catalog: WorkCatalog = field(default_factory=WorkCatalog)
+    downloads: Downloads = field(default_factory=Downloads)
 
 
 @dataclass

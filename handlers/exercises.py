@@ -14,11 +14,13 @@ from sqlalchemy import select
 
 from handlers.context import Context, UsageError
 from handlers.router import Command, Router
+from handlers.submission_source import read_submission
 from handlers.text import when
 from handlers.types import Reply, ReplyField
 from models.submissions import active_for_member, best_scores, count_since, queue_length
 from models.tables import Assignment, Submission
 from quizzes.exercises.catalog import UnknownExercise, get_exercise, list_exercises
+from quizzes.exercises.reader import UnreadableSubmission
 from quizzes.exercises.source_check import SourceError, check_source
 from quizzes.exercises.spec import ExerciseSpec
 
@@ -52,15 +54,21 @@ def register(router: Router) -> None:
     router.add(
         Command(
             name="submit",
-            usage="submit NAME ```code```",
+            usage="submit NAME ```code``` | submit NAME URL",
             summary="submit code for an exercise; it is graded in a sandbox and you get the "
             "result as a direct message",
             handler=submit,
             group="Code exercises",
-            details="Put the code in a fenced block after the command (or attach a .py/.ipynb file "
-            "in Slack or Discord). Hidden tests use new random inputs each time; your best attempt "
-            "counts and every attempt is kept.",
-            examples=("submit softmax ```python\nimport torch\ndef softmax(X): ...\n```",),
+            details="Put the code in a fenced block after the command, attach a .py/.ipynb file "
+            "in Slack or Discord, or give a link to a GitHub file, a gist or a Colab notebook "
+            "kept on GitHub. In a notebook the code cells count, in order; shell and magic "
+            "commands, `from d2l import ...` and cells tagged `skip-grading` are left out. "
+            "Hidden tests use new random inputs each time; your best attempt counts and every "
+            "attempt is kept.",
+            examples=(
+                "submit softmax ```python\nimport torch\ndef softmax(X): ...\n```",
+                "submit softmax https://github.com/me/d2l/blob/main/softmax.ipynb",
+            ),
             joins=True,
         )
     )
@@ -131,28 +139,36 @@ async def show(ctx: Context) -> Reply:
 
 
 async def submit(ctx: Context) -> Reply:
-    if len(ctx.args) != 1:
-        raise UsageError("Name the exercise, then the code in a ``` block.")
+    if len(ctx.args) not in (1, 2):
+        raise UsageError("Name the exercise, then the code in a ``` block (or a link).")
     spec = _exercise(ctx.args[0])
-    code = ctx.code
-    if code is None or not code.strip():
+    try:
+        read = await read_submission(ctx)
+    except UnreadableSubmission as exc:
+        return Reply(text=str(exc), ephemeral=True, is_error=True)
+    if read is None:
         raise UsageError(
             f"Put your code after the command in a ``` block: `d2l submit "
-            f"{spec.id}` then ```python … ```."
+            f"{spec.id}` then ```python … ```, attach a .py/.ipynb file, or give a link."
         )
+    code = read.code
     size = len(code.encode("utf-8", "replace"))
     if size > MAX_CODE_BYTES:
         raise UsageError(
             f"That code is {size // 1000} KB; the limit is {MAX_CODE_BYTES // 1000} KB."
         )
+    notes = list(read.notes)
     try:
-        problems = [str(p) for p in check_source(code, spec.forbidden)]
+        violations = check_source(code, spec.forbidden)
+        problems = [str(v) for v in violations if v.kind == "forbidden"]
+        notes += [str(v) for v in violations if v.kind != "forbidden"]
     except SourceError as exc:
         problems = [str(exc)]
     if problems:
         listed = "\n".join(f"• {p}" for p in problems[:5])
         return Reply(
-            text=f"Not graded — fix these first (nothing was recorded):\n{listed}",
+            text=f"Not graded — fix these first (nothing was recorded):\n{listed}"
+            + _notes_text(notes),
             ephemeral=True,
             is_error=True,
         )
@@ -210,6 +226,10 @@ async def submit(ctx: Context) -> Reply:
     ahead = f" ({waiting} ahead of you)" if waiting else ""
     return Reply(
         text=f"Grading submission #{submission.id} for `{spec.id}`{ahead}… the result "
-        "comes as a direct message.",
+        "comes as a direct message." + _notes_text(notes),
         ephemeral=True,
     )
+
+
+def _notes_text(notes: list[str]) -> str:
+    return "".join(f"\n• {note}" for note in notes[:8])

@@ -92,6 +92,9 @@ def make_settings(database_url: str, **cohort: object) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
         cohort=CohortDefaults.model_validate(defaults),
+        # Tests never reach GitHub: a closed port on loopback unless a test serves a fake.
+        github_raw_url="http://127.0.0.1:9/",
+        github_api_url="http://127.0.0.1:9/",
     )
 
 

@@ -86,8 +86,13 @@ async def grade(
         violations = check_source(source, spec.forbidden)
     except SourceError as exc:
         return _unrun(spec, "error", f"syntax error, {exc}")
+    refused = [v for v in violations if v.kind == "forbidden"]
+    if refused:
+        return _unrun(spec, "forbidden", "; ".join(str(v) for v in refused))
     if violations:
-        return _unrun(spec, "forbidden", "; ".join(str(v) for v in violations))
+        # A module or the d2l helpers the grader lacks: the code could not load, so every test
+        # fails as it would in the sandbox; not run, so no package of the bot's own ever loads.
+        return _unrun(spec, "error", "; ".join(str(v) for v in violations), "cannot load")
     prepared = prepare(
         spec, load_code(exercise_id), source, secrets.randbits(62) if seed is None else seed
     )
@@ -312,9 +317,11 @@ def _category(status: str, error: str) -> str:
     return "error"
 
 
-def _unrun(spec: ExerciseSpec, status: GradeStatus, message: str) -> GradeResult:
+def _unrun(
+    spec: ExerciseSpec, status: GradeStatus, message: str, why: str = "not run"
+) -> GradeResult:
     tests = tuple(
-        TestResult(test.name, False, 0, test.points, test.visible, "not run") for test in spec.tests
+        TestResult(test.name, False, 0, test.points, test.visible, why) for test in spec.tests
     )
     return GradeResult(spec.id, status, 0, spec.max_score, tests, message=message)
 

@@ -21,15 +21,38 @@ from dataclasses import dataclass
 
 ALLOWED_MODULES = frozenset(
     {"torch", "math", "typing", "collections", "itertools", "functools", "dataclasses"}
-    | {"__future__", "operator", "random"}
+    | {"__future__", "operator", "random", "numpy"}
 )
+# Standard-library modules are refused (they reach files, processes and the interpreter); any
+# other import the grader lacks is a plain error, not cheating ("pandas isn't installed").
+STDLIB_MODULES = frozenset(sys.stdlib_module_names) | {"builtins", "__main__"}
+D2L_HINT = "the grader has no d2l package: copy the helper you need into your code"
 BANNED_BUILTINS = frozenset(
     {"__import__", "eval", "exec", "compile", "open", "getattr", "setattr", "delattr"}
     | {"globals", "locals", "vars", "breakpoint", "input", "exit", "quit", "memoryview"}
     | {"__builtins__", "help"}
 )
 # Ways to reach an attribute by its name as a string, or to write files from inside the job.
-BANNED_ATTRIBUTES = frozenset({"attrgetter", "methodcaller", "save", "load", "from_file"})
+# numpy's readers and writers of files; functools' wrappers copy one object's `__dict__` into
+# another's (`functools.update_wrapper(torch, fake)` would patch torch).
+BANNED_ATTRIBUTES = frozenset({"attrgetter", "methodcaller", "save", "load", "from_file"}) | {
+    "fromfile",
+    "tofile",
+    "npyio",
+    "loadtxt",
+    "savetxt",
+    "genfromtxt",
+    "fromregex",
+    "savez",
+    "savez_compressed",
+    "memmap",
+    "open_memmap",
+    "DataSource",
+    "ctypeslib",
+    "f2py",
+    "update_wrapper",
+    "wraps",
+}
 # Names of torch functions, tensor and container methods that are also standard-library module
 # names (`x.select`, `state.copy()`), and `collections.abc`; the modules give nothing away.
 _TORCH_NAMES_LIKE_MODULES = frozenset({"chunk", "select", "trace", "copy", "abc"})
@@ -71,6 +94,9 @@ ASSIGNABLE_ATTRIBUTES = frozenset({"requires_grad", "grad", "data"})
 class Violation:
     line: int
     message: str
+    # "forbidden" defeats the grade (never run); "missing" is a module or name the grader
+    # lacks (status `error`, the member's own mistake to fix).
+    kind: str = "forbidden"
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
@@ -91,12 +117,14 @@ def check_source(source: str, forbidden: Sequence[str] = ()) -> list[Violation]:
     visitor = _Visitor(forbidden)
     try:
         source.encode("utf-8")  # lone surrogates cannot be written into the job
-        visitor.visit(ast.parse(source))
+        tree = ast.parse(source)
+        visitor.bound = _bound_names(tree)
+        visitor.visit(tree)
     except SyntaxError as exc:
         raise SourceError(f"line {exc.lineno}: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeError is a ValueError
         raise SourceError(f"cannot parse the submission ({type(exc).__name__})") from None
-    return sorted(visitor.violations, key=lambda v: v.line)
+    return sorted(dict.fromkeys(visitor.violations), key=lambda v: v.line)
 
 
 class _Visitor(ast.NodeVisitor):
@@ -107,18 +135,24 @@ class _Visitor(ast.NodeVisitor):
         for name in forbidden:
             self.forbidden_by_attr.setdefault(name.rsplit(".", 1)[1], []).append(name)
         self.module_aliases: set[str] = set()
+        self.bound: set[str] = set()
         self.violations: list[Violation] = []
 
-    def _add(self, node: ast.AST, message: str) -> None:
-        self.violations.append(Violation(getattr(node, "lineno", 0), message))
+    def _add(self, node: ast.AST, message: str, kind: str = "forbidden") -> None:
+        self.violations.append(Violation(getattr(node, "lineno", 0), message, kind))
 
     def _check_module(self, node: ast.AST, module: str) -> None:
-        if module.split(".")[0] not in ALLOWED_MODULES:
+        top = module.split(".")[0]
+        if top == "d2l":
+            self._add(node, f"import of {module!r}: {D2L_HINT}", "missing")
+        elif top and top not in ALLOWED_MODULES and top not in STDLIB_MODULES:
+            self._add(node, f"{top} isn't installed in the grader", "missing")
+        elif top not in ALLOWED_MODULES:
             allowed = ", ".join(sorted(ALLOWED_MODULES - {"__future__"}))
             self._add(node, f"import of {module!r} is not allowed (allowed: {allowed})")
         else:
             for part in module.split(".")[1:]:
-                if part.startswith("_") or part in ROUTE_ATTRIBUTES:
+                if part.startswith("_") or part in ROUTE_ATTRIBUTES or part in BANNED_ATTRIBUTES:
                     self._add(node, f"import of {module!r} is not allowed")
                     break
         for name in self.forbidden:
@@ -161,6 +195,8 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
+        if node.id == "d2l" and "d2l" not in self.bound:
+            self._add(node, f"`d2l` is not defined: {D2L_HINT}", "missing")
         if node.id in BANNED_BUILTINS or (
             node.id.startswith("__") and node.id not in ALLOWED_DUNDER_NAMES
         ):
@@ -229,6 +265,19 @@ class _Visitor(ast.NodeVisitor):
         for target in node.targets:
             self._check_target(target)
         self.generic_visit(node)
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Names the code binds itself (a member may call their own helper class `d2l`)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
 
 
 def _root(node: ast.expr) -> str | None:

@@ -16,6 +16,7 @@ from bot.clock import FakeClock
 from bot.platforms.discord_bot import DiscordPlatform
 from handlers.context import Context
 from handlers.router import Command
+from handlers.submission_source import read_submission
 from handlers.types import Choice, Invocation, Reply
 from models.migrate import upgrade
 from tests.conftest import make_settings
@@ -105,8 +106,11 @@ class ProbeCommands:
             app.router.add(command)
 
     async def echo(self, ctx: Context) -> Reply:
+        """The code as `submit` reads it: the fenced block, else the first attached file."""
         self.seen.append(ctx.invocation)
-        return Reply(text=f"args={ctx.args} code={ctx.code!r}")
+        read = await read_submission(ctx)
+        code = None if read is None else read.code.rstrip()
+        return Reply(text=f"args={ctx.args} code={code!r}")
 
     async def pick(self, ctx: Context) -> Reply:
         return Reply(

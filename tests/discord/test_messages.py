@@ -104,7 +104,7 @@ async def test_a_py_attachment_becomes_the_code(
     assert commands.seen[0].attachments[0].name == "solution.py"
 
 
-async def test_a_notebook_contributes_its_code_cells_in_order(
+async def test_a_notebook_reaches_the_reader_which_takes_its_code_cells_in_order(
     platform: DiscordPlatform, fake: FakeDiscord, commands: ProbeCommands
 ) -> None:
     notebook = {
@@ -117,7 +117,8 @@ async def test_a_notebook_contributes_its_code_cells_in_order(
     file = fake.add_file("work.ipynb", json.dumps(notebook).encode())
     await say(fake, "!d2l echo nb", attachments=[file])
     (sent,) = await fake.wait_sent(1)
-    assert sent.content == "args=['nb'] code='import torch\\nx = 1\\n\\ny = x + 1'"
+    code = "# cell 1\\nimport torch\\nx = 1\\n\\n# cell 3\\ny = x + 1"
+    assert sent.content == f"args=['nb'] code='{code}'"
 
 
 async def test_a_long_answer_arrives_as_a_preview_and_a_file(

@@ -93,7 +93,9 @@ def heard(app: App) -> list[tuple[str, str | None]]:
     seen: list[tuple[str, str | None]] = []
 
     async def record(ctx: Context) -> Reply:
-        seen.append((ctx.invocation.text, ctx.code))
+        files = ctx.invocation.attachments
+        code = ctx.code if ctx.code is not None or not files else files[0].content.decode()
+        seen.append((ctx.invocation.text, code.rstrip() if code is not None else None))
         return Reply(text="ok")
 
     for name, command in list(app.router.commands.items()):
@@ -152,7 +154,9 @@ async def test_submit_with_the_code_option_or_a_file(
         "def softmax(X): return X",
         "def softmax(X):\n    return X",
     ]
-    assert all(text.startswith(f"submit softmax\n{FENCE}") for text, _ in heard)
+    # The code option arrives fenced; a file arrives as itself, for the neutral reader.
+    assert [text.split("\n")[0] for text, _ in heard] == ["submit softmax"] * 2
+    assert heard[0][0].startswith(f"submit softmax\n{FENCE}")
 
 
 async def answer_of(fake: FakeDiscord, subcommand: str, **opts: Any) -> Sent:

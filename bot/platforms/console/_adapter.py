@@ -15,12 +15,14 @@ from bot.delivery import Dispatcher
 from bot.platforms.console._render import render_plain
 from bot.platforms.console._script import ConsoleMessage, ScriptReader
 from bot.scheduler import DeliveryScheduler
+from handlers.links import looks_like_link
 from handlers.parsing import strip_prefix
 from handlers.text import format_local, parse_duration
-from handlers.types import Invocation, Reply
+from handlers.types import Attachment, Invocation, Reply
 from models.outbox import next_due
 from models.submissions import queue_length
 from models.tables import OutboxMessage
+from quizzes.exercises.reader import MAX_FILE_BYTES, is_code_file
 
 RESULT_POLL_SECONDS = 1.0
 GRADING_WAIT_SECONDS = 300.0
@@ -138,13 +140,15 @@ class ConsoleAdapter:
         sender = message.sender or self.user
         if not message.text.strip():
             return []
+        text, attachments = _local_file(_without_prefix(message.text))
         invocation = Invocation(
             platform=PLATFORM,
             workspace_id=WORKSPACE,
             channel_id=CHANNEL,
             user_id=sender,
             user_name=sender,
-            text=_without_prefix(message.text),
+            text=text,
+            attachments=attachments,
         )
         replies = await self.app.handle(invocation)
         for reply in replies:
@@ -237,6 +241,18 @@ async def advance(clock: FakeClock, dispatcher: Dispatcher, target: dt.datetime)
         await dispatcher.run_once()
         if stop >= target:
             return
+
+
+def _local_file(text: str) -> tuple[str, tuple[Attachment, ...]]:
+    """`submit NAME work.ipynb`: the console's stand-in for attaching a file in a chat."""
+    words = text.split()
+    if len(words) != 3 or words[0] != "submit" or not is_code_file(words[2]):
+        return text, ()
+    path = Path(words[2]).expanduser()
+    if looks_like_link(words[2]) or not path.is_file():
+        return text, ()
+    data = path.read_bytes()[: MAX_FILE_BYTES + 1]  # the reader refuses what is over
+    return f"submit {words[1]}", (Attachment(name=path.name, content=data),)
 
 
 def _without_prefix(text: str) -> str:

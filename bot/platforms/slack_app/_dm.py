@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -12,15 +11,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.platforms.slack_app._render import unescape
 from bot.platforms.slack_app._replies import Destination, deliver
 from handlers.parsing import strip_prefix
-from handlers.types import Invocation, Reply
+from handlers.types import Attachment, Invocation, Reply
+from quizzes.exercises.reader import MAX_FILE_BYTES, check_file_name
 
 if TYPE_CHECKING:
     from bot.platforms.slack_app._listeners import Bridge
 
 log = logging.getLogger(__name__)
-
-MAX_FILE_BYTES = 256 * 1024
-CODE_SUFFIXES = (".py", ".ipynb")
 
 
 async def handle_direct_message(
@@ -31,13 +28,13 @@ async def handle_direct_message(
     text = strip_prefix(text) or text  # "d2l next", "/d2l next" and "next" alike
     dest = Destination(client=client, channel_id=channel, user_id=user, is_direct=True)
     files = event.get("files") or []
+    attachments: tuple[Attachment, ...] = ()
     if files:
         try:
-            code = await read_code(client, files[0])
+            attachments = (await read_file(client, files[0]),)
         except ValueError as exc:
             await deliver(bridge.clients, dest, [Reply(text=str(exc), is_error=True)])
             return
-        text = f"{text}\n```python\n{code}\n```"
     if not text.strip():
         return
     # Message events often carry the sender's profile; no users:read scope needed for a name.
@@ -50,16 +47,16 @@ async def handle_direct_message(
         user_id=user,
         user_name=str(name or user),
         text=text,
+        attachments=attachments,
         is_direct=True,
     )
     await deliver(bridge.clients, dest, await bridge.app.handle(invocation))
 
 
-async def read_code(client: AsyncWebClient, file: dict[str, Any]) -> str:
-    """Download a shared file with the bot token; a notebook becomes its code cells in order."""
+async def read_file(client: AsyncWebClient, file: dict[str, Any]) -> Attachment:
+    """Download a shared `.py`/`.ipynb` file with the bot token; the handler reads it."""
     name = str(file.get("name") or "")
-    if not name.lower().endswith(CODE_SUFFIXES):
-        raise ValueError(f"I can read `.py` and `.ipynb` files; `{name[:80]}` is neither.")
+    check_file_name(name)  # an UnreadableSubmission is a ValueError, with its sentence
     if int(file.get("size") or 0) > MAX_FILE_BYTES:
         raise ValueError(f"`{name[:80]}` is too big (the limit is {MAX_FILE_BYTES // 1024} KB).")
     url = file.get("url_private_download") or file.get("url_private")
@@ -77,29 +74,4 @@ async def read_code(client: AsyncWebClient, file: dict[str, Any]) -> str:
         data = await response.content.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"`{name[:80]}` is too big (the limit is {MAX_FILE_BYTES // 1024} KB).")
-    source = data.decode("utf-8", errors="replace")
-    return notebook_code(source) if name.lower().endswith(".ipynb") else source
-
-
-def notebook_code(source: str) -> str:
-    """The code cells of a notebook, in order; IPython magics (`%…`, `!…`) commented out."""
-    try:
-        notebook = json.loads(source)
-        cells = notebook["cells"]
-    except (ValueError, KeyError, TypeError):
-        raise ValueError("That notebook isn't valid JSON (.ipynb).") from None
-    parts: list[str] = []
-    for cell in cells if isinstance(cells, list) else []:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        lines = cell.get("source", "")
-        text = "".join(lines) if isinstance(lines, list) else str(lines)
-        text = "\n".join(
-            f"# {line}" if line.lstrip().startswith(("%", "!")) else line
-            for line in text.splitlines()
-        )
-        if text.strip():
-            parts.append(text)
-    if not parts:
-        raise ValueError("That notebook has no code cells.")
-    return "\n\n".join(parts)
+    return Attachment(name=name, content=data)

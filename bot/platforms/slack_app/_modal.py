@@ -14,12 +14,12 @@ MAX_CODE = 3000  # Slack's limit for a plain_text_input
 
 
 def wants_modal(app: App, text: str) -> bool:
-    """`submit NAME` with no code, and a `submit` command to give it to."""
+    """`submit NAME` with no code and no link, and a `submit` command to give it to."""
     parsed = parse_message(text)
     words = [w.lower() for w in parsed.words]
     return (
         parsed.code is None
-        and len(words) >= 2
+        and len(words) == 2
         and words[0] == "submit"
         and app.router.match(parsed.words) is not None
     )
