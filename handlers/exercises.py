@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from handlers.context import Context, UsageError
 from handlers.router import Command, Router
-from handlers.submission_source import read_submission
+from handlers.submission_source import download_linked, read_submission
 from handlers.text import when
 from handlers.types import Reply, ReplyField
 from models.submissions import active_for_member, best_scores, count_since, queue_length
@@ -70,6 +70,7 @@ def register(router: Router) -> None:
                 "submit softmax https://github.com/me/d2l/blob/main/softmax.ipynb",
             ),
             joins=True,
+            before=download_linked,
         )
     )
 

@@ -43,9 +43,9 @@ class Link:
 
 @dataclass
 class Downloads:
-    """The members with a download under way, in this process."""
+    """The members (`platform:workspace:user`) with a download under way, in this process."""
 
-    busy: set[int] = field(default_factory=set)
+    busy: set[str] = field(default_factory=set)
 
 
 def looks_like_link(text: str) -> bool:
@@ -98,7 +98,7 @@ class Named:
     content: bytes
 
 
-async def fetch_link(settings: Settings, downloads: Downloads, member_id: int, url: str) -> Named:
+async def fetch_link(settings: Settings, downloads: Downloads, member_id: str, url: str) -> Named:
     """The linked file (a gist: the chosen file) as its name and bytes."""
     link = parse_link(url)
     if member_id in downloads.busy:

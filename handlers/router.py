@@ -22,6 +22,9 @@ from models.members import enroll, join, member_for_identity, named_in
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context], Awaitable[Reply | Sequence[Reply]]]
+# Slow I/O a command needs before its transaction opens (a download): returns the invocation
+# to handle (with what it fetched) or a reply that ends the command.
+Before = Callable[[Services, Invocation, list[str]], Awaitable[Invocation | Reply]]
 
 MAX_MESSAGE_CHARS = 100_000
 UNAVAILABLE = "The database is temporarily unavailable. Please try again in a moment."
@@ -46,6 +49,7 @@ class Command:
     # member first. Reading commands enrol nobody. A function decides from the arguments
     # (`remind off` must not make a member of someone who left).
     joins: bool | Callable[[Sequence[str]], bool] = False
+    before: Before | None = None
 
     def joins_with(self, args: Sequence[str]) -> bool:
         return self.joins(args) if callable(self.joins) else self.joins
@@ -106,6 +110,11 @@ class Router:
             return [self._unknown(parsed.words)]
         command, args = found
         try:
+            if command.before is not None:
+                prepared = await command.before(services, invocation, args)
+                if isinstance(prepared, Reply):
+                    return [prepared]
+                invocation = prepared
             return await self._run(services, invocation, command, args, parsed)
         except UsageError as exc:
             return [usage_reply(command, exc.problem)]

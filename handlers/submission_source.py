@@ -6,8 +6,11 @@ The adapters only pass the message's fenced code and its files' bytes along; rea
 
 from __future__ import annotations
 
-from handlers.context import Context
+from dataclasses import replace
+
+from handlers.context import Context, Services
 from handlers.links import fetch_link, looks_like_link
+from handlers.types import Attachment, Invocation, Reply
 from quizzes.exercises.reader import (
     ReadSubmission,
     UnreadableSubmission,
@@ -17,18 +20,28 @@ from quizzes.exercises.reader import (
 )
 
 
+async def download_linked(
+    services: Services, invocation: Invocation, args: list[str]
+) -> Invocation | Reply:
+    """`submit NAME URL`: the linked file becomes the invocation's attachment. Runs before the
+    command's transaction, so a slow download holds no database lock."""
+    if len(args) != 2 or not looks_like_link(args[1]):
+        return invocation
+    member = f"{invocation.platform}:{invocation.workspace_id}:{invocation.user_id}"
+    try:
+        file = await fetch_link(services.settings, services.downloads, member, args[1])
+    except UnreadableSubmission as exc:
+        return Reply(text=str(exc), ephemeral=True, is_error=True)
+    return replace(invocation, attachments=(Attachment(file.name, file.content),))
+
+
 async def read_submission(ctx: Context) -> ReadSubmission | None:
     """The code to grade and the notes on how it was read; None when there is none."""
-    if len(ctx.args) == 2:
-        url = ctx.args[1]
-        if not looks_like_link(url):
-            raise UnreadableSubmission(
-                f"`{url[:80]}` isn't a link; send `submit NAME URL`, attach a file or put the "
-                "code in a ``` block."
-            )
-        services = ctx.services
-        file = await fetch_link(services.settings, services.downloads, ctx.member.id, url)
-        return read_file(file.name, file.content)
+    if len(ctx.args) == 2 and not ctx.invocation.attachments:
+        raise UnreadableSubmission(
+            f"`{ctx.args[1][:80]}` isn't a link; send `submit NAME URL`, attach a file or put "
+            "the code in a ``` block."
+        )
     if ctx.code is not None and ctx.code.strip():
         return read_text(ctx.code)
     files = ctx.invocation.attachments
