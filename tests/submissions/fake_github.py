@@ -40,7 +40,7 @@ class FakeGitHub:
         path = request.match_info["path"]
         self.requests.append(path)
         if path in self.slow:
-            await asyncio.sleep(30)
+            await asyncio.sleep(2)  # four times the tests' download time limit
         if path in self.redirects:
             raise web.HTTPFound(self.redirects[path])
         if path not in self.files:

@@ -4,6 +4,7 @@ by the bot and graded; everything else gets one clear sentence and stores nothin
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from tests.conftest import Chat
 from tests.exercises.conftest import ForkServerExecutor
 from tests.submissions.conftest import graded
 from tests.submissions.fake_github import FakeGitHub
-from tests.submissions.notebooks import COLAB_NOTES, colab_notebook
+from tests.submissions.notebooks import COLAB_NOTES, cell, colab_notebook, notebook
 
 SOLUTION = b"import torch\n\ndef softmax(X):\n    Z = X - X.max(dim=1, keepdim=True).values\n"
 SOLUTION += b"    return torch.exp(Z) / torch.exp(Z).sum(dim=1, keepdim=True)\n"
@@ -114,3 +115,26 @@ async def test_one_download_per_member_at_a_time(
     assert "still downloading" in second
     assert "longer than" in await first
     assert github.requests.count(f"{REPO}/slow.py") == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"not json at all", "`work.ipynb` isn't a Jupyter notebook (it isn't JSON)."),
+        ("{}".encode("utf-16"), "`work.ipynb` is UTF-16 text; save it as UTF-8 and send it again."),
+        (notebook(cell("markdown", "# prose")), "`work.ipynb` has no code cells to grade."),
+    ],
+)
+async def test_a_bad_notebook_is_answered_in_one_sentence_and_stores_nothing(
+    linked_app: App,
+    console: Chat,
+    executor: ForkServerExecutor,
+    tmp_path: Path,
+    content: bytes,
+    says: str,
+) -> None:
+    path = tmp_path / "work.ipynb"
+    path.write_bytes(content)
+    text = await console.text(f"submit softmax {path}")
+    assert text.splitlines()[0] == says
+    assert await graded(linked_app, executor) == []
