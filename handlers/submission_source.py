@@ -11,6 +11,7 @@ from dataclasses import replace
 from handlers.context import Context, Services
 from handlers.links import fetch_link, looks_like_link
 from handlers.types import Attachment, Invocation, Reply
+from quizzes.exercises.catalog import UnknownExercise, get_exercise
 from quizzes.exercises.reader import (
     ReadSubmission,
     UnreadableSubmission,
@@ -25,14 +26,22 @@ async def download_linked(
 ) -> Invocation | Reply:
     """`submit NAME URL`: the linked file becomes the invocation's attachment. Runs before the
     command's transaction, so a slow download holds no database lock."""
-    if len(args) != 2 or not looks_like_link(args[1]):
-        return invocation
+    if len(args) != 2 or not looks_like_link(args[1]) or not _is_exercise(args[0]):
+        return invocation  # the handler explains what is wrong, without a download
     member = f"{invocation.platform}:{invocation.workspace_id}:{invocation.user_id}"
     try:
         file = await fetch_link(services.settings, services.downloads, member, args[1])
     except UnreadableSubmission as exc:
         return Reply(text=str(exc), ephemeral=True, is_error=True)
     return replace(invocation, attachments=(Attachment(file.name, file.content),))
+
+
+def _is_exercise(name: str) -> bool:
+    try:
+        get_exercise(name)
+    except UnknownExercise:
+        return False
+    return True
 
 
 async def read_submission(ctx: Context) -> ReadSubmission | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -28,7 +29,14 @@ from tests.submissions.conftest import graded
 from tests.submissions.notebooks import COLAB_NOTES, colab_notebook
 
 Send = Callable[[], Awaitable[str]]  # submits the notebook; returns the bot's answer text
-WAYS = ["console-file", "slack-dm-file", "slack-modal", "discord-attachment", "discord-fenced"]
+WAYS = [
+    "console-file",
+    "slack-dm-file",
+    "slack-modal-paste",
+    "slack-modal-file",
+    "discord-attachment",
+    "discord-fenced",
+]
 
 
 @pytest.fixture(params=WAYS)
@@ -55,7 +63,8 @@ async def submitted(
                     if request.param == "slack-dm-file":
                         yield app, lambda: _slack_dm(slack, fake, notebook)
                     else:
-                        yield app, lambda: _slack_modal(slack, fake, notebook)
+                        as_file = request.param == "slack-modal-file"
+                        yield app, lambda: _slack_modal(slack, fake, notebook, as_file=as_file)
             finally:
                 await platform.stop()
                 await fake.stop()
@@ -87,11 +96,16 @@ async def _slack_dm(slack: SlackUser, fake: FakeSlack, notebook: bytes) -> str:
     return "\n".join(call.params["text"] for call in fake.called("chat.postMessage"))
 
 
-async def _slack_modal(slack: SlackUser, fake: FakeSlack, notebook: bytes) -> str:
+async def _slack_modal(slack: SlackUser, fake: FakeSlack, notebook: bytes, *, as_file: bool) -> str:
     await slack.command("submit softmax")
     view = fake.called("views.open")[0].params["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    pasted = {"code": {"code": {"type": "plain_text_input", "value": notebook.decode()}}}
+    if as_file:  # the modal's file input: Slack has uploaded it, the bot downloads it
+        fake.files["work.ipynb"] = notebook
+        uploaded = file_event(fake, "work.ipynb")["files"]
+        pasted: dict[str, Any] = {"file": {"file": {"type": "file_input", "files": uploaded}}}
+    else:  # the notebook's JSON pasted into the code input
+        pasted = {"code": {"code": {"type": "plain_text_input", "value": notebook.decode()}}}
     submission = {
         "type": "view_submission",
         "team": {"id": TEAM},
@@ -100,6 +114,7 @@ async def _slack_modal(slack: SlackUser, fake: FakeSlack, notebook: bytes) -> st
     }
     status, _ = await slack.interact(submission)
     assert status == 200
+    assert len(fake.called("download")) == (1 if as_file else 0)
     return "\n".join(_strings(hook) for hook in fake.hooks())
 
 

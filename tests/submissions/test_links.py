@@ -138,3 +138,11 @@ async def test_a_bad_notebook_is_answered_in_one_sentence_and_stores_nothing(
     text = await console.text(f"submit softmax {path}")
     assert text.splitlines()[0] == says
     assert await graded(linked_app, executor) == []
+
+
+async def test_a_link_for_an_unknown_exercise_is_not_downloaded(
+    console: Chat, github: FakeGitHub
+) -> None:
+    text = await console.text("submit sofmax https://github.com/ann/d2l-work/blob/main/a.py")
+    assert "There is no exercise `sofmax`" in text
+    assert github.requests == []

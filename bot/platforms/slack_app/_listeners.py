@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -16,11 +17,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.platforms.slack_app._clients import Clients
-from bot.platforms.slack_app._dm import handle_direct_message
-from bot.platforms.slack_app._modal import SUBMIT_VIEW, code_from_view, submit_modal, wants_modal
+from bot.platforms.slack_app._dm import handle_direct_message, read_file
+from bot.platforms.slack_app._modal import (
+    SUBMIT_VIEW,
+    code_from_view,
+    files_from_view,
+    submit_modal,
+    wants_modal,
+)
 from bot.platforms.slack_app._render import ACTION_PREFIX, unescape
 from bot.platforms.slack_app._replies import Destination, deliver
-from handlers.types import Invocation
+from handlers.types import Invocation, Reply
 
 PLATFORM = "slack"
 COMMAND = re.compile(r"^/d2l\b")
@@ -94,8 +101,11 @@ def register(bolt: AsyncApp, bridge: Bridge) -> None:
     async def on_submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         view = body["view"]
         code = code_from_view(view)
-        if not code.strip():
-            await ack(response_action="errors", errors={"code": "Paste your code first."})
+        files = files_from_view(view)
+        if not code.strip() and not files:
+            await ack(
+                response_action="errors", errors={"code": "Paste your code or attach a file."}
+            )
             return
         await ack()
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -107,7 +117,8 @@ def register(bolt: AsyncApp, bridge: Bridge) -> None:
             channel_id=channel,
             user_id=user["id"],
             user_name=user.get("username") or user.get("name") or user["id"],
-            text=f"{meta.get('command', 'submit')}\n```python\n{code}\n```",
+            text=str(meta.get("command", "submit"))
+            + (f"\n```python\n{code}\n```" if code.strip() else ""),
             is_direct=_is_dm(channel),
         )
         dest = Destination(
@@ -117,7 +128,7 @@ def register(bolt: AsyncApp, bridge: Bridge) -> None:
             response_url=meta.get("response_url"),
             is_direct=invocation.is_direct,
         )
-        bridge.spawn(run(bridge, invocation, dest))
+        bridge.spawn(run_with_file(bridge, client, invocation, dest, files[:1]))
 
     @bolt.event("message")
     async def on_message(
@@ -135,6 +146,23 @@ async def run(bridge: Bridge, invocation: Invocation, dest: Destination) -> None
     """Run one command through the router and send its answers."""
     replies = await bridge.app.handle(invocation)
     await deliver(bridge.clients, dest, replies)
+
+
+async def run_with_file(
+    bridge: Bridge,
+    client: AsyncWebClient,
+    invocation: Invocation,
+    dest: Destination,
+    files: list[dict[str, Any]],
+) -> None:
+    """The modal's file (if any) is downloaded with the bot token, then the command runs."""
+    if files:
+        try:
+            invocation = replace(invocation, attachments=(await read_file(client, files[0]),))
+        except ValueError as exc:
+            await deliver(bridge.clients, dest, [Reply(text=str(exc), is_error=True)])
+            return
+    await run(bridge, invocation, dest)
 
 
 async def _open_modal(client: AsyncWebClient, trigger_id: str, view: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""`/d2l submit NAME` without code: a modal with a multi-line code input."""
+"""`/d2l submit NAME` without code: a modal with a multi-line code input and a file input."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def submit_modal(invocation: Invocation, response_url: str | None) -> dict[str, 
                 "type": "input",
                 "block_id": "code",
                 "label": {"type": "plain_text", "text": f"Your code for {name}"[:2000]},
+                "optional": True,
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "code",
@@ -52,9 +53,28 @@ def submit_modal(invocation: Invocation, response_url: str | None) -> dict[str, 
                     "max_length": MAX_CODE,
                     "placeholder": {"type": "plain_text", "text": "def solution(...):"},
                 },
-            }
+            },
+            {
+                "type": "input",
+                "block_id": "file",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "…or a .py / .ipynb file"},
+                "element": {
+                    "type": "file_input",
+                    "action_id": "file",
+                    "filetypes": ["py", "ipynb"],
+                    "max_files": 1,
+                },
+            },
         ],
     }
+
+
+def files_from_view(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The files given in the modal's file input (Slack has already uploaded them)."""
+    values = (view.get("state") or {}).get("values") or {}
+    files = (values.get("file") or {}).get("file", {}).get("files")
+    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
 
 
 def code_from_view(view: dict[str, Any]) -> str:
