@@ -38,7 +38,10 @@ BANNED_BUILTINS = frozenset(
 BANNED_ATTRIBUTES = frozenset({"attrgetter", "methodcaller", "save", "load", "from_file"}) | {
     "fromfile",
     "tofile",
+    "dump",
     "npyio",
+    "tempdir",
+    "temppath",
     "loadtxt",
     "savetxt",
     "genfromtxt",

@@ -80,6 +80,8 @@ def test_standard_library_modules_are_still_refused_not_missing() -> None:
         ("from numpy import fromfile\n", "fromfile"),
         ("import numpy as np\nnp.zeros(1).tofile('out/results.json')\n", "tofile"),
         ("import numpy as np\nc = np.ctypeslib\n", "np.ctypeslib"),
+        ("import numpy as np\nnp.zeros(1).dump('out/results.json')\n", "dump"),
+        ("import numpy as np\nwith np.testing.temppath() as p:\n    pass\n", "temppath"),
         ("import numpy as np\no = np.os\n", "np.os"),
         ("import numpy as np\ns = np.sys.modules\n", "np.sys"),
         ("import numpy.lib.npyio as io\n", "npyio"),
