@@ -49,12 +49,20 @@ class Downloads:
 
 
 def looks_like_link(text: str) -> bool:
-    return text.lower().startswith(("http://", "https://", "github.com/", "gist.github.com/"))
+    return unwrap(text).lower().startswith(("http://", "https://", "github.com/", "gist.github"))
+
+
+def unwrap(url: str) -> str:
+    """`<URL>` (Discord without a preview, Slack's own markup) and Slack's `<URL|label>`."""
+    url = url.strip()
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1].split("|", 1)[0]
+    return url
 
 
 def parse_link(url: str) -> Link:
     """The file a public GitHub, gist or Colab URL names; refuses everything else."""
-    parts = urlsplit(url.strip())
+    parts = urlsplit(unwrap(url))
     host = (parts.hostname or "").lower()
     if parts.scheme != "https":
         raise UnreadableSubmission("I only download https:// links; send the https:// address.")

@@ -32,6 +32,9 @@ REPO = "ann/d2l-work/main"
         ("https://github.com/ann/d2l-work/blob/main/ch4/work.ipynb", COLAB_NOTES),
         ("https://gist.github.com/ann/0123abcd", ()),
         ("https://gist.github.com/0123abcd#file-second-py", ()),
+        # How Slack writes a link in a message, and how Discord members suppress its preview.
+        (f"<https://raw.githubusercontent.com/{REPO}/ch4/softmax.py|softmax.py>", ()),
+        (f"<https://raw.githubusercontent.com/{REPO}/ch4/softmax.py>", ()),
     ],
 )
 async def test_a_link_is_downloaded_by_the_bot_and_graded(
