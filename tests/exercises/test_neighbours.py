@@ -15,27 +15,10 @@ import pytest
 from bot.sandbox import Evaluator, SandboxJob
 from quizzes.exercises.grader import grade
 from tests.exercises.solutions import SOLUTIONS
+from tests.sandbox.attacks import SIGNAL_ATTACK
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.asyncio(loop_scope="module")]
 
-SIGNALS = """
-import os, sys
-sig = int(sys.argv[1])
-me, group = os.getpid(), os.getpgrp()
-for target in [-1, os.getppid(), *range(1, 400)]:
-    if target != me:
-        try:
-            os.kill(target, sig)
-        except OSError:
-            pass
-for target in range(1, 400):
-    if target != group:
-        try:
-            os.killpg(target, sig)
-        except OSError:
-            pass
-os.kill(0, sig)
-"""
 
 BUSY_LOOPS = """
 import os
@@ -66,7 +49,7 @@ async def test_signals_from_a_neighbour_change_no_grade(
     bwrap: Evaluator, sig: signal.Signals
 ) -> None:
     await _graded_seconds(bwrap)  # the spares exist and are warm
-    attack = asyncio.create_task(bwrap.run(_attack(SIGNALS, str(int(sig)), seconds=2.0)))
+    attack = asyncio.create_task(bwrap.run(_attack(SIGNAL_ATTACK, str(int(sig)), seconds=2.0)))
     await _graded_seconds(bwrap)
     await attack
     assert await _graded_seconds(bwrap) < 1.0, "the next submission did not start warm"

@@ -21,29 +21,10 @@ import pytest
 
 from bot.sandbox import Evaluator, SandboxJob, SandboxResult
 
+from .attacks import SIGNAL_ATTACK
 from .conftest import run_code
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.asyncio(loop_scope="module")]
-
-SIGNAL_ATTACK = """
-import os, sys
-sig = int(sys.argv[1])
-me, group = os.getpid(), os.getpgrp()
-for target in [-1, os.getppid(), *range(1, 400)]:
-    if target != me:
-        try:
-            os.kill(target, sig)
-        except OSError:
-            pass
-for target in range(1, 400):
-    if target != group:
-        try:
-            os.killpg(target, sig)
-        except OSError:
-            pass
-os.kill(0, sig)
-print('still here')
-"""
 
 
 async def _timed(evaluator: Evaluator, code: str) -> tuple[SandboxResult, float]:
