@@ -1,5 +1,8 @@
 """A grading result as a chat reply: status, a per-test table, the score, and the program's
-output, truncated and neutralised (no pings, no fence breaking, no terminal escapes)."""
+output, truncated and neutralised (no pings, no fence breaking, no terminal escapes).
+
+The output goes in the reply's code block, below the table, so every platform shows it
+verbatim: a member's `# heading`, `**bold**` or `__init__` is never read as Markdown."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import re
 from typing import Any
 
 from handlers.types import Reply, ReplyFile
+from quizzes.exercises.result import OUTPUT_NOTE
 
 MAX_OUTPUT_LINES = 10
 MAX_OUTPUT_CHARS = 1000
@@ -51,18 +55,23 @@ def result_reply(result: dict[str, Any], *, submission_id: int, late: bool = Fal
     if late:
         lines.append("Submitted after the due time: recorded as late.")
     tests = list(result.get("tests", []))
-    table = _table(tests) if tests else None
+    blocks = [_table(tests)] if tests else []
     files: list[ReplyFile] = []
     output = neutralise(str(result.get("stdout", "")) + str(result.get("stderr", "")))
+    if output.startswith(OUTPUT_NOTE):  # the grader's note about hidden tests: ours, not theirs
+        lines.append(OUTPUT_NOTE)
+        output = output[len(OUTPUT_NOTE) :].lstrip("\n")
     if output.strip():
         short, cut = truncate(output)
-        lines.append("Output:\n" + short + ("\n… (full output attached)" if cut else ""))
+        blocks.append("Output:\n" + short + ("\n… (cut here)" if cut else ""))
         if cut:
-            files.append(ReplyFile(f"output-{submission_id}.txt", output.encode(), "text/plain"))
+            name = f"output-{submission_id}.txt"
+            lines.append(f"The output is cut short below: all of it is in {name}.")
+            files.append(ReplyFile(name, output.encode(), "text/plain"))
     return Reply(
         title=f"{icon} {exercise}: {score}/{top}",
         text="\n".join(lines),
-        code=table,
+        code="\n\n".join(blocks) if blocks else None,
         files=tuple(files),
         footer=f"Submission #{submission_id}. Your best attempt counts; submit again any time.",
     )

@@ -31,7 +31,7 @@ from quizzes.exercises import harness
 from quizzes.exercises.cases import Case, ExerciseCode, Leaves, Mismatch, encode_cases
 from quizzes.exercises.catalog import get_exercise
 from quizzes.exercises.compare import compare
-from quizzes.exercises.result import GradeResult, GradeStatus, TestResult
+from quizzes.exercises.result import OUTPUT_NOTE, GradeResult, GradeStatus, TestResult
 from quizzes.exercises.source_check import SourceError, check_source
 from quizzes.exercises.spec import ExerciseSpec
 
@@ -45,10 +45,6 @@ _SEED_KEY = secrets.token_bytes(32)
 CHANGED_MESSAGE = (
     "the run's result files were changed after the visible tests had run (while the hidden "
     "tests ran); no result of this run counts"
-)
-OUTPUT_NOTE = (
-    "[Only what importing your code and the visible tests printed is shown; "
-    "the hidden tests' output is not returned.]"
 )
 _STATUSES = frozenset({"ok", "timeout", "forbidden", "error", "bad_output"})
 _EXCEPTION_NAMES = frozenset(

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+# Put before the program's output in a result: what the member sees of it, and what not.
+OUTPUT_NOTE = (
+    "[Only what importing your code and the visible tests printed is shown; "
+    "the hidden tests' output is not returned.]"
+)
+
 GradeStatus = Literal[
     "passed",  # every test passed
     "partial",  # some points

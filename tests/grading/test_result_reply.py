@@ -56,9 +56,17 @@ def test_output_cannot_ping_break_fences_or_colour_the_terminal() -> None:
 def test_long_output_is_cut_to_ten_lines_with_the_full_text_attached() -> None:
     noisy = dict(RESULT, stdout="".join(f"line {i}\n" for i in range(50)))
     reply = result_reply(noisy, submission_id=9)
-    shown = reply.text.split("Output:\n")[1]
+    shown = (reply.code or "").split("Output:\n")[1]
     assert "line 9" in shown
     assert "line 10" not in shown
-    assert "full output attached" in shown
+    assert "all of it is in output-9.txt" in reply.text
     assert reply.files[0].name == "output-9.txt"
     assert b"line 49" in reply.files[0].content
+
+
+def test_output_is_shown_verbatim_in_the_code_block_never_as_markdown() -> None:
+    printed = "# not a heading\n**not bold** __init__ _x_\n"
+    reply = result_reply(dict(RESULT, stdout=printed), submission_id=3)
+    assert "not a heading" not in reply.text
+    assert (reply.code or "").endswith("Output:\n# not a heading\n**not bold** __init__ _x_")
+    assert (reply.code or "").startswith("test ")  # the table first, in the same block
