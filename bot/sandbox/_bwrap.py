@@ -102,11 +102,13 @@ def _bound_sources() -> list[tuple[str, str]]:
     return [*_read_only_roots(), (str(INSIDE_SOURCE), f"{INSIDE_MOUNT}/_inside")]
 
 
-def launch(bwrap_args: list[str], user: RunAs | None) -> list[str]:
-    """The command that starts `bwrap_args` (from `command(..., staged=True)`) as `user`."""
+def launch(bwrap_args: list[str], user: RunAs | None, *, staged: bool = True) -> list[str]:
+    """The command that starts `bwrap_args` as `user`; `staged`: it binds the sources from
+    where `_as_user` puts them (`command(..., staged=True)`)."""
     if user is None:
         return bwrap_args
-    config = {"uid": user.uid, "gid": user.gid, "sources": [h for h, _ in _bound_sources()]}
+    sources = [host for host, _ in _bound_sources()] if staged else []
+    config = {"uid": user.uid, "gid": user.gid, "sources": sources}
     return [sys.executable, "-I", "-S", _as_user.__file__, json.dumps(config), *bwrap_args]
 
 
@@ -174,10 +176,9 @@ def unavailable_reason() -> str | None:
     if ctypes.util.find_library("seccomp") is None:
         return "libseccomp is missing (Debian: `apt-get install libseccomp2`)."
     user = run_as()
-    probe = [bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "true"]
-    if user is not None:
-        config = {"uid": user.uid, "gid": user.gid, "sources": []}
-        probe = [sys.executable, "-I", "-S", _as_user.__file__, json.dumps(config), *probe]
+    probe = launch(
+        [bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "true"], user, staged=False
+    )
     try:
         done = subprocess.run(probe, env={}, capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import pytest_asyncio
@@ -72,6 +73,13 @@ async def assert_still_serves(evaluator: Evaluator) -> None:
     assert (result.status, result.stdout) == ("ok", "42\n"), result
 
 
+def skip_without_sandbox(refusal: str) -> NoReturn:
+    """Skip a test that needs the sandbox; on CI, which installs bubblewrap, fail it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"sandbox unavailable on CI: {refusal}")
+    pytest.skip(f"sandbox unavailable: {refusal}")
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def evaluator() -> AsyncIterator[Evaluator]:
     """One warm evaluator per test module, started with fake secrets in the environment."""
@@ -81,9 +89,7 @@ async def evaluator() -> AsyncIterator[Evaluator]:
         instance = Evaluator(TEST_LIMITS)
         await instance.start()
     if instance.refusal is not None:
-        if os.environ.get("CI"):  # CI installs bubblewrap: a refusal there is a failure
-            pytest.fail(f"sandbox unavailable on CI: {instance.refusal}")
-        pytest.skip(f"sandbox unavailable: {instance.refusal}")
+        skip_without_sandbox(instance.refusal)
     try:
         yield instance
     finally:

@@ -215,11 +215,8 @@ class Spare:
 HOME_NAMESPACES = ("mnt", "net", "ipc", "uts", "pid_for_children")
 
 
-def make_spare(config: dict[str, Any], home: dict[str, int]) -> tuple[int, int, socket.socket, int]:
-    """Create L and C in fresh namespaces, then return to the `home` namespaces.
-
-    Returns (L's pid, C's pid, our end of C's channel, the job's mount namespace fd).
-    """
+def make_spare(config: dict[str, Any], home: dict[str, int]) -> Spare:
+    """Create L and C in fresh namespaces, then return to the `home` namespaces."""
     syscalls.unshare(_JOB_NAMESPACES)
     try:
         init = os.posix_spawn("/usr/bin/sleep", ["sleep", "infinity"], {}, setsid=True)
@@ -245,4 +242,4 @@ def make_spare(config: dict[str, Any], home: dict[str, int]) -> tuple[int, int, 
     finally:
         for name in HOME_NAMESPACES:
             syscalls.setns(home[name])
-    return init, pid, ours, mount_ns
+    return Spare(init, pid, ours, mount_ns)

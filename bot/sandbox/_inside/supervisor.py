@@ -80,8 +80,8 @@ class Supervisor:
         self.home_mnt = os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
         self.spares: collections.deque[job.Spare] = collections.deque()
         self.requested = 0  # spares asked of the template, not yet arrived
-        self.queue: collections.deque[int] = collections.deque()  # job ids waiting for a spare
-        self.waiting: dict[int, _Waiting] = {}
+        # Jobs waiting for a spare, oldest first (a job whose spare failed goes back first).
+        self.waiting: collections.OrderedDict[int, _Waiting] = collections.OrderedDict()
         self.handing: dict[int, _Handing] = {}
         self.running: dict[int, _Running] = {}
         self.failures = 0  # spares the template failed to make, in a row
@@ -90,7 +90,7 @@ class Supervisor:
     # ---- spares -------------------------------------------------------------------------
 
     def _request_spares(self) -> None:
-        wanted = self.spare_count + len(self.queue) - len(self.spares) - self.requested
+        wanted = self.spare_count + len(self.waiting) - len(self.spares) - self.requested
         for _ in range(max(0, wanted)):
             wire.send(self.template, {"op": "spare"})
             self.requested += 1
@@ -122,7 +122,7 @@ class Supervisor:
 
     def _discard(self, spare: job.Spare) -> None:
         # Killing L, pid 1 of the job's pid namespace, kills C and whatever it started, even
-        # when they are stopped. The reaper collects them.
+        # when they are stopped. The template reaps them.
         with contextlib.suppress(ProcessLookupError):
             os.kill(spare.init_pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
@@ -134,9 +134,8 @@ class Supervisor:
     # ---- handing jobs over ----------------------------------------------------------------
 
     def _dispatch(self) -> None:
-        while self.queue and self.spares:
-            job_id = self.queue.popleft()
-            waiting = self.waiting.pop(job_id)
+        while self.waiting and self.spares:
+            job_id, waiting = self.waiting.popitem(last=False)
             spare = self.spares.popleft()
             try:
                 wire.send(spare.channel, {"op": "run"}, waiting.fds)
@@ -154,7 +153,7 @@ class Supervisor:
             waiting.close()  # the host sees no report: "the job's sandbox ended"
             return
         self.waiting[job_id] = waiting
-        self.queue.appendleft(job_id)
+        self.waiting.move_to_end(job_id, last=False)
 
     def _on_took(self, job_id: int) -> None:
         handing = self.handing.pop(job_id)
@@ -200,8 +199,7 @@ class Supervisor:
         report.update(outputs=outputs, outputs_truncated=truncated)
         with contextlib.suppress(OSError), os.fdopen(run.report_fd, "wb") as out:
             out.write(json.dumps(report).encode())
-        run.spare.channel.close()
-        os.close(run.spare.mount_ns)
+        self._discard(run.spare)
 
     def _on_exit(self, pid: int, status: int) -> None:
         """The template reaped a job process: end its job (if it is one we run)."""
@@ -229,7 +227,6 @@ class Supervisor:
         if message["op"] == "run" and len(fds) > job.REQUEST + 1:
             # fds: stdin, stdout, stderr, report, request memfd, then cgroup.procs
             self.waiting[job_id] = _Waiting(fds[:3] + fds[4:], fds[3])
-            self.queue.append(job_id)
             return True
         for fd in fds:
             os.close(fd)
@@ -247,7 +244,6 @@ class Supervisor:
             self._discard(handing.spare)
             handing.waiting.close()
         elif job_id in self.waiting:
-            self.queue.remove(job_id)
             self.waiting.pop(job_id).close()
 
     def _watched(self) -> dict[int, tuple[str, int]]:

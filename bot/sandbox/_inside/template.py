@@ -34,17 +34,17 @@ class Template:
 
     def _make_spare(self) -> None:
         try:
-            init, pid, channel, mount_ns = job.make_spare(self.config, self.home)
+            spare = job.make_spare(self.config, self.home)
         except OSError as exc:
             os.write(2, f"sandbox: making a spare failed: {exc!r}\n".encode())
             wire.send(self.supervisor, {"op": "failed"})
             return
-        for child, is_job in ((init, False), (pid, True)):
+        for child, is_job in ((spare.init_pid, False), (spare.job_pid, True)):
             self.children[os.pidfd_open(child)] = (child, is_job)
-        message = {"op": "spare", "init": init, "job": pid}
-        wire.send(self.supervisor, message, [channel.fileno(), mount_ns])
-        channel.close()
-        os.close(mount_ns)
+        message = {"op": "spare", "init": spare.init_pid, "job": spare.job_pid}
+        wire.send(self.supervisor, message, [spare.channel.fileno(), spare.mount_ns])
+        spare.channel.close()
+        os.close(spare.mount_ns)
 
     def _reap(self, pidfd: int) -> None:
         pid, is_job = self.children.pop(pidfd)
