@@ -52,7 +52,6 @@ _EXCEPTION_NAMES = frozenset(
     for name, value in vars(builtins).items()
     if isinstance(value, type) and issubclass(value, BaseException)
 )
-_EXCEPTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 
 
 def load_code(exercise_id: str) -> ExerciseCode:
@@ -210,9 +209,7 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
     status, why = _status(run, done, fatal, forbidden_calls, score, spec.max_score)
     if changed and status != "forbidden":
         status, why = "error", CHANGED_MESSAGE
-        score = 0
-        tests = [TestResult(t.name, False, 0, t.max_points, t.visible, t.message) for t in tests]
-    if status == "forbidden":
+    if changed or status == "forbidden":  # nothing of the run counts
         score = 0
         tests = [TestResult(t.name, False, 0, t.max_points, t.visible, t.message) for t in tests]
     stdout, stderr = run.stdout, _without_commitments(run.stderr)
@@ -308,7 +305,7 @@ def _category(status: str, error: str) -> str:
     if status == "bad_output":
         return "bad output"
     name = error.split(":", 1)[0].strip()
-    if name in _EXCEPTION_NAMES and _EXCEPTION_NAME.match(name):
+    if name in _EXCEPTION_NAMES:
         return f"error: {name}"
     return "error"
 

@@ -20,12 +20,13 @@ from typing import Any
 
 import nbformat
 
+from quizzes.exercises.source_check import D2L_HINT
+
 CODE_SUFFIXES = (".py", ".ipynb")
 # The limit for a file, attached or linked (the code itself is held to the handler's limit).
 MAX_FILE_BYTES = 256 * 1024
 MAX_CELLS = 2_000
 SKIP_TAG = "skip-grading"
-D2L_NOTE = "the grader has no d2l package: copy the helper you need into your code"
 _D2L_IMPORT = re.compile(r"\s*(from\s+d2l(\.\w+)*\s+import\b|import\s+d2l\b)")
 _SKIP_LINE = re.compile(r"#\s*skip-grading\b")
 
@@ -205,7 +206,7 @@ def _notes(omissions: _Omissions) -> tuple[str, ...]:
     if omissions.cell_magics:
         notes.append(f"{_cells_word(omissions.cell_magics)} left out: cell magics (`%%…`).")
     if omissions.d2l_lines:
-        notes.append(f"`d2l` import left out: {D2L_NOTE}.")
+        notes.append(f"`d2l` import left out: {D2L_HINT}.")
     if omissions.skipped:
         notes.append(f"{_cells_word(omissions.skipped)} left out: tagged `{SKIP_TAG}`.")
     return tuple(notes)

@@ -61,11 +61,7 @@ BANNED_ATTRIBUTES = frozenset({"attrgetter", "methodcaller", "save", "load", "fr
 _TORCH_NAMES_LIKE_MODULES = frozenset({"chunk", "select", "trace", "copy", "abc"})
 # Attribute names that lead out of tensor code: a standard-library module (whatever module
 # re-exports it), the dispatcher's entry points, compilers and tracers, multiprocessing aliases.
-MODULE_ROUTES = (
-    (frozenset(sys.stdlib_module_names) | {"builtins", "__main__"})
-    - ALLOWED_MODULES
-    - _TORCH_NAMES_LIKE_MODULES
-)
+MODULE_ROUTES = STDLIB_MODULES - ALLOWED_MODULES - _TORCH_NAMES_LIKE_MODULES
 ROUTE_ATTRIBUTES = MODULE_ROUTES | {
     "ops",
     "library",
@@ -229,13 +225,11 @@ class _Visitor(ast.NodeVisitor):
         self._check_annotation(node.annotation)
         self.generic_visit(node)
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self._check_annotation(node.returns)
         self.generic_visit(node)
 
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._check_annotation(node.returns)
-        self.generic_visit(node)
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def _check_target(self, target: ast.expr) -> None:
         # Monkeypatching (torch.allclose = ...) through any alias: only a tensor's own
@@ -250,10 +244,12 @@ class _Visitor(ast.NodeVisitor):
             if isinstance(child, ast.expr):
                 self._check_target(child)
 
-    def visit_Assign(self, node: ast.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign | ast.Delete) -> None:
         for target in node.targets:
             self._check_target(target)
         self.generic_visit(node)
+
+    visit_Delete = visit_Assign
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._check_target(node.target)
@@ -262,11 +258,6 @@ class _Visitor(ast.NodeVisitor):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._check_target(node.target)
         self._check_annotation(node.annotation)
-        self.generic_visit(node)
-
-    def visit_Delete(self, node: ast.Delete) -> None:
-        for target in node.targets:
-            self._check_target(target)
         self.generic_visit(node)
 
 
