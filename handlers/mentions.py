@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from handlers.context import Context, UsageError
-from models.members import FIND_AN_ID, identity_key, member_for_identity
+from models.members import DISCORD_ID, FIND_AN_ID, SLACK_ID, identity_key, member_for_identity
 from models.tables import Identity
 
 # Slack escapes mentions as <@U123|name> (or <@U123>); Discord writes <@123> or <@!123>.
 _SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _DISCORD_MENTION = re.compile(r"<@!?(\d{15,22})>")
-_SLACK_ID = re.compile(r"slack:(T[A-Z0-9]+):([UW][A-Z0-9]+)", re.IGNORECASE)
-_DISCORD_ID = re.compile(r"discord:(\d{15,22})")
 
 
 @dataclass(frozen=True)
@@ -65,9 +63,9 @@ def _parse(platform: str, workspace: str, word: str) -> tuple[str, str | None, s
         return "slack", workspace, found[1], found[2] or ""
     if platform == "discord" and (found := _DISCORD_MENTION.fullmatch(word)):
         return "discord", workspace, found[1], ""
-    if found := _SLACK_ID.fullmatch(word):
+    if found := SLACK_ID.fullmatch(word):
         return "slack", found[1].upper(), found[2].upper(), ""
-    if found := _DISCORD_ID.fullmatch(word):
+    if found := DISCORD_ID.fullmatch(word):
         return "discord", workspace if platform == "discord" else None, found[1], ""
     if platform == "console":  # console names are the identities themselves
         user = word.removeprefix("console:").removeprefix("@")

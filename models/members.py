@@ -149,8 +149,9 @@ FIND_AN_ID = (
     "in the address of Slack in a browser (app.slack.com/client/T…). On Discord, turn on "
     "User Settings → Advanced → Developer Mode, then right-click the person → Copy User ID."
 )
-_SLACK = re.compile(r"slack:(T[A-Z0-9]+):([UW][A-Z0-9]+)", re.IGNORECASE)
-_DISCORD = re.compile(r"discord:(\d{15,22})")
+# Platform ids as written in settings and commands: slack:TEAM:USER, discord:USER.
+SLACK_ID = re.compile(r"slack:(T[A-Z0-9]+):([UW][A-Z0-9]+)", re.IGNORECASE)
+DISCORD_ID = re.compile(r"discord:(\d{15,22})")
 _CONSOLE = re.compile(r"console:(\S+)")
 
 
@@ -158,9 +159,9 @@ def organizer_key(entry: str) -> str:
     """A configured organizer in its one stored form; ValueError for a name or a bad id.
     Names are refused because anyone can take someone else's display name."""
     text = entry.strip()
-    if slack := _SLACK.fullmatch(text):
+    if slack := SLACK_ID.fullmatch(text):
         return f"slack:{slack[1].upper()}:{slack[2].upper()}"
-    if _DISCORD.fullmatch(text) or _CONSOLE.fullmatch(text):
+    if DISCORD_ID.fullmatch(text) or _CONSOLE.fullmatch(text):
         return text
     raise ValueError(
         f"{entry!r} is not a platform id. Organizers are named by id, never by display name "
@@ -178,7 +179,7 @@ def identity_key(platform: str, workspace_id: str, user_id: str) -> str:
 
 def named_in(configured: Iterable[str], platform: str, workspace_id: str, user_id: str) -> bool:
     """Whether the settings' organizers (already in `organizer_key` form) name this identity."""
-    return identity_key(platform, workspace_id, user_id) in set(configured)
+    return identity_key(platform, workspace_id, user_id) in configured
 
 
 async def organizers_of(

@@ -4,24 +4,21 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import secrets
-from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from handlers.context import Context, UsageError
 from handlers.mentions import mentioned
-from handlers.progress._common import load, missing_lines
+from handlers.progress._common import course_end, course_over, load, missing_lines
 from handlers.progress._pdf import COURSE_RULE, certificate_pdf, course_label
-from handlers.schedule import SESSION_LENGTH
 from handlers.text import when
 from handlers.types import Reply, ReplyField, ReplyFile
 from models.members import MEMBER
-from models.progress import MemberProgress, WorkItem
+from models.progress import MemberProgress
 from models.progress_tables import Certificate
-from models.tables import Cohort, Session
+from models.tables import Session
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -94,16 +91,6 @@ async def admin_certificate(ctx: Context) -> Reply:
         "`d2l certificate`.",
         ephemeral=True,
     )
-
-
-def course_end(cohort: Cohort, items: Sequence[WorkItem]) -> Session | None:
-    """The last session with required work: the certificate waits until it has taken place."""
-    last = max((item.session for item in items), default=None)
-    return next((s for s in cohort.sessions if s.number == last), None)
-
-
-def course_over(end: Session, now: dt.datetime) -> bool:
-    return end.starts_at + SESSION_LENGTH <= now
 
 
 async def _issue(

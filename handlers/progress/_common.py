@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from handlers.context import Context
 from handlers.schedule import SESSION_LENGTH
 from handlers.text import when
 from models.progress import ItemResult, MemberProgress, WorkItem, cohort_progress, required_work
-from models.tables import Session
+from models.tables import Cohort, Session
 
 MAX_LISTED = 8
 
@@ -45,13 +45,23 @@ def missing_lines(progress: MemberProgress) -> list[str]:
     return lines
 
 
+def course_end(cohort: Cohort, items: Sequence[WorkItem]) -> Session | None:
+    """The last session with required work: the certificate waits until it has taken place."""
+    last = max((item.session for item in items), default=None)
+    return next((s for s in cohort.sessions if s.number == last), None)
+
+
+def course_over(end: Session, now: dt.datetime) -> bool:
+    return end.starts_at + SESSION_LENGTH <= now
+
+
 def standing(progress: MemberProgress, end: Session | None, now: dt.datetime) -> str:
     """One sentence: eligible, on track, or behind and by how much. `end`: the last session
     with required work, after which the certificate can be issued."""
     if progress.total == 0:
         return "No work is required yet."
     if progress.eligible:
-        if end is not None and end.starts_at + SESSION_LENGTH > now:
+        if end is not None and not course_over(end, now):
             return (
                 "✅ You have done enough of the whole course; the certificate can be issued "
                 f"once session {end.number} has taken place ({when(end.starts_at, 'D')})."

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from handlers.context import Context, UsageError
-from handlers.progress._certificates import course_end
 from handlers.progress._chart import progress_chart
-from handlers.progress._common import load, missing_lines, standing
+from handlers.progress._common import course_end, load, missing_lines, standing
 from handlers.types import Reply, ReplyField, ReplyFile
 from models.members import MEMBER
 from models.progress import MemberProgress, cohort_median
