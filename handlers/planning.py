@@ -5,6 +5,7 @@ runs on start, on every sweep and after every schedule change."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,9 +46,11 @@ async def plan_cohort(
     for session in sessions:
         planned += _channel_messages(cohort, session, bindings)
     wanted = await personal_dms(db, cohort.id)
-    planned += await _personal_reminders(db, cohort, sessions, wanted)
-    planned += await _assignment_reminders(db, cohort, now, wanted)
-    planned += await plan_nudges(db, cohort, now, wanted)
+    # Where each member's DMs go, read once for the three kinds of personal message.
+    identities = await first_identities(db, sorted(wanted.members))
+    planned += _personal_reminders(cohort, sessions, wanted, identities)
+    planned += await _assignment_reminders(db, cohort, now, wanted, identities)
+    planned += await plan_nudges(db, cohort, now, wanted, identities)
     planned = [p for p in planned if limit is None or p.due_at <= limit]
     await enqueue(db, planned, now)
     await _cancel_unwanted(db, cohort, wanted)
@@ -98,12 +101,14 @@ def _channel_messages(
     return messages
 
 
-async def _personal_reminders(
-    db: AsyncSession, cohort: Cohort, sessions: list[Session], wanted: PersonalDms
+def _personal_reminders(
+    cohort: Cohort,
+    sessions: list[Session],
+    wanted: PersonalDms,
+    identities: Mapping[int, Identity],
 ) -> list[Planned]:
     """Session reminders for members who turned them on, except for sessions they said
     "no" to."""
-    identities = await first_identities(db, list(wanted.session_offsets))
     return [
         _direct(
             identity,
@@ -123,7 +128,11 @@ async def _personal_reminders(
 
 
 async def _assignment_reminders(
-    db: AsyncSession, cohort: Cohort, now: dt.datetime, wanted: PersonalDms
+    db: AsyncSession,
+    cohort: Cohort,
+    now: dt.datetime,
+    wanted: PersonalDms,
+    identities: Mapping[int, Identity],
 ) -> list[Planned]:
     assignments = list(
         await db.scalars(
@@ -132,7 +141,6 @@ async def _assignment_reminders(
     )
     if not assignments:
         return []
-    identities = await first_identities(db, sorted(wanted.assignments))
     return [
         _direct(
             identity,
@@ -146,6 +154,7 @@ async def _assignment_reminders(
         )
         for assignment in assignments
         for member_id, identity in identities.items()
+        if member_id in wanted.assignments
         for offset in sorted(set(cohort.assignment_offsets))
     ]
 

@@ -26,6 +26,7 @@ PERSONAL_KINDS = (SESSION_REMINDER, ASSIGNMENT_REMINDER, NUDGE)
 class PersonalDms:
     """A cohort's members by the personal messages they want."""
 
+    members: set[int] = field(default_factory=set)  # everyone asked about who is a member
     session_offsets: dict[int, list[int]] = field(default_factory=dict)  # member -> minutes
     assignments: set[int] = field(default_factory=set)
     nudges: set[int] = field(default_factory=set)
@@ -53,6 +54,8 @@ async def personal_dms(
         query = query.where(Enrollment.member_id.in_(member_ids))
     members = list(await db.scalars(query))
     ids = [e.member_id for e in members]
+    if not ids:
+        return PersonalDms()
     opted_out = set(
         await db.scalars(
             select(NudgeOptOut.member_id).where(
@@ -66,6 +69,7 @@ async def personal_dms(
         .where(Session.cohort_id == cohort_id, Rsvp.answer == "no", Rsvp.member_id.in_(ids))
     )
     return PersonalDms(
+        members=set(ids),
         session_offsets={e.member_id: list(e.dm_offsets) for e in members if e.dm_reminders},
         assignments={e.member_id for e in members if e.assignment_reminders},
         nudges={e.member_id for e in members if e.member_id not in opted_out},
@@ -77,17 +81,12 @@ async def dm_refusal(
     db: AsyncSession, cohort_id: int, kind: str, member_id: int, session_id: int | None
 ) -> str | None:
     """Why this personal message must not go out now (recorded on the row), or None."""
-    enrollment = await db.scalar(
-        select(Enrollment).where(
-            Enrollment.cohort_id == cohort_id, Enrollment.member_id == member_id
-        )
-    )
-    if enrollment is None or enrollment.status != MEMBER:
-        return "not a member of the cohort"
     wanted = await personal_dms(db, cohort_id, [member_id])
+    if member_id not in wanted.members:
+        return "not a member of the cohort"
     if wanted.wants(kind, member_id, session_id):
         return None
-    if kind == SESSION_REMINDER and enrollment.dm_reminders:
+    if kind == SESSION_REMINDER and member_id in wanted.session_offsets:
         return "said no to this session"
     return {
         SESSION_REMINDER: "personal reminders are off",

@@ -9,6 +9,7 @@ or `d2l remind off`; cohorts with no assignments have no pace, so no nudges."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.context import Context, UsageError
 from handlers.progress._common import missing_lines
 from handlers.types import Reply
-from models.members import first_identities
 from models.outbox import Planned
 from models.preferences import NUDGE, PersonalDms, dm_refusal
 from models.progress import cohort_progress, required_work
 from models.progress_tables import NudgeOptOut
-from models.tables import Assignment, Cohort, OutboxMessage, Session
+from models.tables import Assignment, Cohort, Identity, OutboxMessage, Session
 
 KIND = NUDGE
 AFTER_SESSION = dt.timedelta(days=1)
@@ -29,15 +29,20 @@ LAST_WINDOW = dt.timedelta(days=7)  # after the last session, a nudge stays usef
 
 
 async def plan_nudges(
-    db: AsyncSession, cohort: Cohort, now: dt.datetime, wanted: PersonalDms
+    db: AsyncSession,
+    cohort: Cohort,
+    now: dt.datetime,
+    wanted: PersonalDms,
+    identities: Mapping[int, Identity],
 ) -> list[Planned]:
-    """One possible nudge per member and session whose nudge isn't out of date yet."""
+    """One possible nudge per member and session whose nudge isn't out of date yet;
+    `identities`: where each member's DMs go."""
     assigned = await db.scalar(
         select(func.count()).select_from(Assignment).where(Assignment.cohort_id == cohort.id)
     )
     if not assigned:
         return []
-    first_identity = await first_identities(db, sorted(wanted.nudges))
+    first_identity = {m: i for m, i in identities.items() if m in wanted.nudges}
     sessions = list(cohort.sessions)
     planned = []
     for i, session in enumerate(sessions):
