@@ -44,7 +44,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from types import FrameType, ModuleType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import torch
 from safetensors.torch import load as load_tensors
@@ -253,14 +253,9 @@ class _Patches:
             original = getattr(parent, parts[-1])
             if callable(original) and not isinstance(original, ModuleType):
                 self.saved.append((parent, parts[-1], original))
-        self.raisers = [(p, a, self._raiser(f"{_qualname(p)}.{a}")) for p, a, _ in self.saved]
-
-    def _raiser(self, name: str) -> Callable[..., Any]:
-        def forbidden(*args: Any, **kwargs: Any) -> Any:
-            self.hits.append(name)
-            raise ForbiddenCall(f"{name} is forbidden in this exercise")
-
-        return forbidden
+        self.raisers = [
+            (p, a, _refuser(f"{_qualname(p)}.{a}", self.hits)) for p, a, _ in self.saved
+        ]
 
     def __enter__(self) -> None:
         for parent, attr, raiser in self.raisers:
@@ -317,12 +312,20 @@ def deny_operators(patterns: list[str], hits: list[str]) -> torch.library.Librar
     return library
 
 
+def _refuse(name: str, hits: list[str]) -> NoReturn:
+    """Record a forbidden call (the grader reports it) and stop it."""
+    hits.append(name)
+    raise ForbiddenCall(f"{name} is forbidden in this exercise")
+
+
 def _refuser(name: str, hits: list[str]) -> Callable[..., Any]:
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        hits.append(name)
-        raise ForbiddenCall(f"{name} is forbidden in this exercise")
+        _refuse(name, hits)
 
     return refuse
+
+
+_AUTOGRAD = "autograd (computing gradients)"
 
 
 class _NoAutograd(python_dispatch.TorchDispatchMode):
@@ -353,8 +356,7 @@ class _NoAutograd(python_dispatch.TorchDispatchMode):
             or _requires_grad(args)
             or _requires_grad(kwargs.values())
         ):
-            self.hits.append("autograd (computing gradients)")
-            raise ForbiddenCall("autograd (computing gradients) is forbidden in this exercise")
+            _refuse(_AUTOGRAD, self.hits)
         return func(*args, **kwargs)
 
 
@@ -365,8 +367,7 @@ def _no_autograd(hits: list[str]) -> Iterator[None]:
     the dispatch mode was taken off the stack."""
 
     def refuse(tensor: torch.Tensor) -> Any:
-        hits.append("autograd (computing gradients)")
-        raise ForbiddenCall("autograd (computing gradients) is forbidden in this exercise")
+        _refuse(_AUTOGRAD, hits)
 
     forward = torch._C._is_fwd_grad_enabled()
     torch._C._set_fwd_grad_enabled(False)
