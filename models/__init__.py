@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy ORM tables, engine set-up, queries and Alembic migrations."""
 
 from models.base import Base
+from models.github_tables import GitHubDiscussion, GitHubSync
 from models.progress_tables import Certificate, LinkCode, LinkFailure, NudgeOptOut
 from models.quiz_tables import LiveRound, QuizRun, QuizSettings, ReviewCard
 from models.tables import (
@@ -25,6 +26,8 @@ __all__ = [
     "Certificate",
     "Cohort",
     "Enrollment",
+    "GitHubDiscussion",
+    "GitHubSync",
     "Identity",
     "LinkCode",
     "LinkFailure",
