@@ -15,7 +15,7 @@ from handlers.types import Reply, ReplyField
 from models.cohorts import RescheduleError, bind, reschedule
 from models.tables import OutboxMessage, PlatformBinding
 
-SETTABLE = ("name", "start", "time", "cadence", "timezone", "threshold", "quizpass")
+SETTABLE = ("name", "start", "time", "cadence", "timezone", "threshold", "quizpass", "link")
 
 
 def register(router: Router) -> None:
@@ -24,11 +24,13 @@ def register(router: Router) -> None:
         Command(
             name="admin cohort",
             usage="admin cohort [start DATE | time HH:MM | cadence DAYS | timezone ZONE | "
-            "name NAME | threshold PERCENT | quizpass PERCENT]",
+            "name NAME | threshold PERCENT | quizpass PERCENT | link URL]",
             summary="show the cohort's settings, or change one; later sessions follow",
             details="Changing start, time, cadence or timezone re-dates every session that "
             "hasn't happened yet; past sessions keep their dates. `quizpass` is the share of "
-            "right answers (over at least 5) that makes a quiz count toward the certificate.",
+            "right answers (over at least 5) that makes a quiz count toward the certificate. "
+            "`link` is where sessions are held (a Zoom or Meet link; `-` clears it); a session's "
+            "own link (`admin session N link URL`) takes precedence.",
             handler=admin_cohort,
             organizer_only=True,
             examples=(
@@ -50,6 +52,12 @@ async def admin_cohort(ctx: Context) -> Reply:
         raise UsageError(f"I can't change `{key}`; settable: {', '.join(SETTABLE)}.")
     if not values:
         raise UsageError(f"Give a value for `{key}`.")
+    if key == "link":
+        ctx.cohort.meeting_url = meeting_url_arg(" ".join(values))
+        await ctx.db.flush()
+        await plan_cohort(ctx.db, ctx.cohort, ctx.services.clock.now())
+        shown = ctx.cohort.meeting_url or "none"
+        return _show(ctx, f"Meeting link: {shown}.")
     cohort = ctx.cohort
     now = ctx.services.clock.now()
     held = [s for s in cohort.sessions if s.starts_at <= now]
@@ -114,6 +122,16 @@ def _apply(ctx: Context, key: str, value: str) -> None:
         cohort.quiz_pass_mark = _percentage(value, "The quiz pass mark")
 
 
+def meeting_url_arg(value: str) -> str | None:
+    """A meeting link as typed (`-` clears it); Slack wraps links in <…>."""
+    value = value.strip().removeprefix("<").removesuffix(">").split("|", 1)[0]
+    if value == "-":
+        return None
+    if not value.startswith(("https://", "http://")) or len(value) > 500 or " " in value:
+        raise UsageError("A meeting link is one https:// URL (at most 500 characters).")
+    return value
+
+
 def _percentage(value: str, what: str) -> float:
     try:
         share = float(value.removesuffix("%")) / 100
@@ -135,6 +153,7 @@ def _show(ctx: Context, note: str) -> Reply:
         ReplyField("Sessions", str(len(cohort.sessions))),
         ReplyField("Certificate at", f"{cohort.pass_threshold:.0%} of the work"),
         ReplyField("A quiz counts at", f"{cohort.quiz_pass_mark:.0%} right"),
+        ReplyField("Meeting link", cohort.meeting_url or "none"),
     )
     return Reply(
         title=f"Cohort settings: {cohort.name}",

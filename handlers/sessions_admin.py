@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from handlers.admin import meeting_url_arg
 from handlers.context import Context, UsageError
 from handlers.planning import plan_cohort
 from handlers.router import Command, Router
@@ -19,7 +20,7 @@ from models.cohorts import RescheduleError, reschedule
 from models.outbox import Planned, enqueue
 from models.tables import PlatformBinding, Session
 
-FIELDS = ("date", "time", "speaker", "recording", "notes")
+FIELDS = ("date", "time", "speaker", "recording", "notes", "link")
 
 
 def register(router: Router) -> None:
@@ -27,11 +28,12 @@ def register(router: Router) -> None:
         Command(
             name="admin session",
             usage="admin session N date YYYY-MM-DD|time HH:MM|speaker NAME|recording URL|"
-            "notes TEXT [later]",
+            "link URL|notes TEXT [later]",
             summary="edit one session; with `later`, a new date or time moves all later ones too",
             details="A session whose date or time you set stays there when the cadence changes. "
             "Setting a recording link after the session posts it to the cohort's channels. "
-            "`-` clears speaker, recording or notes.",
+            "`link` is this session's meeting link (else the cohort's, `admin cohort link`). "
+            "`-` clears speaker, recording, link or notes.",
             handler=edit_session,
             organizer_only=True,
             group="Organizers",
@@ -81,6 +83,14 @@ async def edit_session(ctx: Context) -> Reply:
         session.speaker = None if cleared else value[:100]
     elif field == "notes":
         session.notes = None if cleared else value[:2000]
+    elif field == "link":
+        session.meeting_url = meeting_url_arg(value)
+        await ctx.db.flush()
+        await plan_cohort(ctx.db, ctx.cohort, ctx.now)
+        return Reply(
+            text=f"Session {session.number}: meeting link {session.meeting_url or 'cleared'}.",
+            ephemeral=True,
+        )
     else:
         if not cleared and not value.startswith(("https://", "http://")):
             raise UsageError("A recording link starts with https://.")

@@ -154,3 +154,8 @@ def reschedule(cohort: Cohort, now: dt.datetime) -> list[Session]:
         session.starts_at = start
         moved.append(session)
     return moved
+
+
+def meeting_link(cohort: Cohort, session: Session | None = None) -> str | None:
+    """Where members join a session: the session's own link, else the cohort's (or None)."""
+    return (session.meeting_url if session is not None else None) or cohort.meeting_url

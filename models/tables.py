@@ -42,6 +42,8 @@ class Cohort(Base):
     # Minutes before a session / an assignment's due time.
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1440, 60])
     assignment_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2880, 120])
+    # Where sessions are held (a Zoom/Meet link) unless a session has its own.
+    meeting_url: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list[Session]] = relationship(
@@ -131,6 +133,8 @@ class Session(Base):
     speaker: Mapped[str | None] = mapped_column(String(100), default=None)
     recording_url: Mapped[str | None] = mapped_column(String(500), default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    # This session's own meeting link; None: the cohort's (see `meeting_link`).
+    meeting_url: Mapped[str | None] = mapped_column(String(500), default=None)
     # An organizer pinned this date by hand: cadence changes leave it alone.
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
 

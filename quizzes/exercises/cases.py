@@ -74,6 +74,24 @@ Check: TypeAlias = Callable[[Case, Leaves, Leaves], Mismatch | None]
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A common wrong solution, implemented, so the grader can name it when a test fails.
+
+    `functions` stand in for the references (same names, same calling conventions) and run
+    here, outside the sandbox, like the references. A failing test whose output matches a
+    mistake's output on the same inputs (by the exercise's check, at the test's tolerance) is
+    diagnosed as that mistake. Where outputs are random and can't be compared, `recognise`
+    decides from the member's output alone.
+    """
+
+    id: str  # lower_snake_case, unique within the exercise
+    message: str  # one line in members' words: what the mistake is and what it causes
+    section: str  # the d2l section that explains it, e.g. "4.4"
+    functions: Mapping[str, Callable[..., Any]]
+    recognise: Callable[[Case, Leaves], bool] | None = None
+
+
+@dataclass(frozen=True)
 class ExerciseCode:
     """What `bank/<id>.py` exports as `EXERCISE`.
 
@@ -86,6 +104,7 @@ class ExerciseCode:
     references: Mapping[str, Callable[..., Any]]
     check: Check | None = None  # None: compare with the reference within the tolerance
     expected: Callable[[Case], Any] | None = None
+    mistakes: tuple[Mistake, ...] = ()
 
 
 def encode_cases(cases: list[Case], default_function: str) -> tuple[list[dict[str, Any]], Leaves]:

@@ -77,6 +77,16 @@ class ExerciseSpec(_Frozen):
     tolerance: Tolerance
     case_seconds: float = Field(gt=0, le=10, description="time budget of one test case")
     tests: tuple[TestPlan, ...] = Field(min_length=2)
+    hints: tuple[str, ...] = Field(
+        default=(), max_length=3, description="`d2l hint NAME` gives these one at a time"
+    )
+    solution: str | None = Field(
+        default=None, description="a model solution for members, shown after the due time"
+    )
+    inputs_unchanged: bool = Field(
+        default=False,
+        description="the statement says not to modify the inputs: each call is checked",
+    )
 
     @field_validator("id")
     @classmethod
