@@ -14,7 +14,12 @@ Typical use from a chat handler (no database access here; the caller stores atte
 from quizzes.questions._check import AnswerResult, check_answer, explain, tolerance_hint
 from quizzes.questions._loader import Bank, BankError, BankProblem, load_bank, load_topic
 from quizzes.questions._params import instance_seed, sample_params
-from quizzes.questions._registry import answer_function, get_answer_function
+from quizzes.questions._registry import (
+    answer_function,
+    common_mistake,
+    get_answer_function,
+    get_mistake_function,
+)
 from quizzes.questions._render import RenderedQuestion, RenderError, format_answer, render
 from quizzes.questions._schema import Question, Tolerance, Topic
 from quizzes.questions._select import pick_questions
@@ -34,10 +39,12 @@ __all__ = [
     "TopicInfo",
     "answer_function",
     "check_answer",
+    "common_mistake",
     "explain",
     "export_questions",
     "format_answer",
     "get_answer_function",
+    "get_mistake_function",
     "instance_seed",
     "list_topics",
     "load_bank",

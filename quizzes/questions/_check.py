@@ -45,8 +45,9 @@ def is_correct(rq: RenderedQuestion, given: Answer) -> bool:
         assert isinstance(rq.answer, float) and rq.tolerance is not None
         if not isinstance(given, float):
             return False
-        allowed = max(rq.tolerance.abs, rq.tolerance.rel * abs(rq.answer))
-        return abs(given - rq.answer) <= allowed
+        if rq.magnitude:
+            given = abs(given) if rq.answer >= 0 else -abs(given)
+        return abs(given - rq.answer) <= rq.tolerance.allowed(rq.answer)
     return given == rq.answer
 
 
@@ -63,11 +64,14 @@ def tolerance_hint(rq: RenderedQuestion) -> str:
     if rq.type != "numeric" or rq.tolerance is None:
         return ""
     parts = []
+    if rq.tolerance.sig:
+        parts.append(f"rounded to {rq.tolerance.sig} significant digits")
     if rq.tolerance.rel:
         parts.append(f"within {rq.tolerance.rel:.1%}")
     if rq.tolerance.abs:
         parts.append(f"within ±{format_number(rq.tolerance.abs)}")
-    return "Accepted " + " or ".join(parts) + " of the exact value."
+    sign = " Either sign is accepted." if rq.magnitude else ""
+    return "Accepted " + " or ".join(parts) + " of the exact value." + sign
 
 
 def _parse(rq: RenderedQuestion, text: str) -> Answer:

@@ -53,7 +53,8 @@ def _draw_float(spec: UniformParam, rng: random.Random) -> float:
         x = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     x = round(x, spec.decimals) if spec.decimals is not None else _round_sig(x, spec.sig or 3)
     # Rounding may step just outside the range; the answer functions rely on the bounds.
-    return min(max(x, lo), hi)
+    # Adding 0.0 turns a rounded -0.0 into 0.0, which a prompt would print as "-0.0".
+    return min(max(x, lo), hi) + 0.0
 
 
 def _round_sig(x: float, sig: int) -> float:

@@ -17,6 +17,7 @@ AnswerFunction = Callable[..., AnswerValue]
 
 _F = TypeVar("_F", bound=AnswerFunction)
 _REGISTRY: dict[str, AnswerFunction] = {}
+_MISTAKES: dict[str, AnswerFunction] = {}
 
 
 def answer_function(func: _F) -> _F:
@@ -26,6 +27,22 @@ def answer_function(func: _F) -> _F:
         raise ValueError(f"answer function {name!r} is registered twice")
     _REGISTRY[name] = func
     return func
+
+
+def common_mistake(func: _F) -> _F:
+    """Register `func`, a typical wrong way to compute an answer, so a question can list it
+    under `mistakes:` (the tests check the tolerance rejects it)."""
+    name = func.__name__
+    if name in _MISTAKES and _MISTAKES[name] is not func:
+        raise ValueError(f"common-mistake function {name!r} is registered twice")
+    _MISTAKES[name] = func
+    return func
+
+
+def get_mistake_function(name: str) -> AnswerFunction:
+    """The common-mistake function registered as `name`; KeyError if there is none."""
+    _load_builtin_answers()
+    return _MISTAKES[name]
 
 
 def get_answer_function(name: str) -> AnswerFunction:

@@ -37,6 +37,7 @@ class RenderedQuestion(BaseModel):
     explanation: str
     seed: int
     time_limit_s: int | None = None
+    magnitude: bool = False
 
 
 class RenderError(ValueError):
@@ -49,7 +50,9 @@ def render(question: Question, seed: int, topic: str = "") -> RenderedQuestion:
     choices = tuple(c.text.format(**params) for c in question.choices)
     order = list(range(len(choices)))
     if question.shuffle and choices:
-        random.Random(f"{seed}:choices").shuffle(order)
+        # The id is part of the seed: questions shown with one seed (a live round) would
+        # otherwise share an order, and a key written first would stay at a) for everyone.
+        random.Random(f"{question.id}:{seed}:choices").shuffle(order)
     raw = _raw_answer(question, params)
     answer = _canonical(question, raw, order)
     shown = _display(answer, tuple(choices[i] for i in order))
@@ -67,6 +70,7 @@ def render(question: Question, seed: int, topic: str = "") -> RenderedQuestion:
         explanation=question.explanation.format(**params, answer=shown),
         seed=seed,
         time_limit_s=question.time_limit_s,
+        magnitude=question.magnitude,
     )
 
 
@@ -76,8 +80,10 @@ def format_answer(rq: RenderedQuestion) -> str:
 
 
 def format_number(x: float) -> str:
-    """Four significant digits, without a trailing exponent for ordinary magnitudes."""
-    return f"{x:.4g}"
+    """Four significant digits, without a trailing exponent for ordinary magnitudes (and
+    never "-0")."""
+    text = f"{x:.4g}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _raw_answer(question: Question, params: dict[str, ParamValue]) -> AnswerValue:

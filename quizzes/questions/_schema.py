@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import string
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from quizzes.questions._registry import get_answer_function, signature_problem
+from quizzes.questions._registry import (
+    get_answer_function,
+    get_mistake_function,
+    signature_problem,
+)
 
 QuestionType = Literal["single", "multiple", "true_false", "numeric"]
 ParamValue = float | int | str
@@ -69,16 +74,36 @@ ParamSpec = UniformParam | IntParam | ChoiceParam | ConstParam
 
 
 class Tolerance(_Frozen):
-    """A numeric answer x is accepted when |x - key| <= max(abs, rel * |key|)."""
+    """A numeric answer x is accepted when |x - key| <= max(abs, rel * |key|, half a unit in
+    the key's `sig`-th significant digit). `sig` matches a prompt asking for that many
+    significant digits: a correctly rounded answer passes, a nearby wrong formula does not.
+    With `sig` given, `rel` defaults to 0."""
 
     abs: float = Field(default=0.0, ge=0)
     rel: float = Field(default=0.01, ge=0, lt=1)
+    sig: int | None = Field(default=None, ge=1, le=8)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sig_replaces_rel(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "sig" in data and "rel" not in data:
+            return {**data, "rel": 0.0}
+        return data
 
     @model_validator(mode="after")
     def _not_exact(self) -> Self:
-        if self.abs == 0 and self.rel == 0:
+        if self.abs == 0 and self.rel == 0 and self.sig is None:
             raise ValueError("a numeric tolerance of zero accepts almost nothing a person types")
         return self
+
+    def allowed(self, key: float) -> float:
+        """How far from `key` an accepted answer may be."""
+        allowed = max(self.abs, self.rel * abs(key))
+        if self.sig is not None and key != 0:
+            unit = 10.0 ** (math.floor(math.log10(abs(key))) - self.sig + 1)
+            # The slack absorbs binary rounding of keys that end exactly in a 5.
+            allowed = max(allowed, unit / 2 * (1 + 1e-9))
+        return allowed
 
 
 class ChoiceItem(_Frozen):
@@ -106,6 +131,11 @@ class Question(_Frozen):
     choices: tuple[ChoiceItem, ...] = ()
     shuffle: bool = True
     answer: str | None = None
+    # Named functions (registered with @common_mistake) computing a typical wrong answer;
+    # tests check the tolerance rejects each for at least 99% of seeds.
+    mistakes: tuple[str, ...] = ()
+    # Accept the key's magnitude with either sign (a question asking "how large" a step is).
+    magnitude: bool = False
     correct: bool | None = None
     tolerance: Tolerance | None = None
     explanation: str = Field(min_length=10)
@@ -144,6 +174,19 @@ class Question(_Frozen):
             raise ValueError(problem)
         return v
 
+    @field_validator("mistakes")
+    @classmethod
+    def _mistakes_registered(cls, v: tuple[str, ...], info: Any) -> tuple[str, ...]:
+        for name in v:
+            try:
+                func = get_mistake_function(name)
+            except KeyError:
+                raise ValueError(f"no common-mistake function named {name!r}") from None
+            problem = signature_problem(func, info.data.get("params", {}))
+            if problem:
+                raise ValueError(problem)
+        return v
+
     @field_validator("explanation")
     @classmethod
     def _explanation_fields(cls, v: str, info: Any) -> str:
@@ -174,6 +217,8 @@ class Question(_Frozen):
             raise ValueError("a numeric question needs answer: and tolerance:")
         if self.type != "numeric" and self.tolerance is not None:
             raise ValueError("tolerance: is only for numeric questions")
+        if self.type != "numeric" and (self.mistakes or self.magnitude):
+            raise ValueError("mistakes: and magnitude: are only for numeric questions")
         return self
 
     @property

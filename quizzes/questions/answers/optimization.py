@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from quizzes.questions._registry import answer_function
+from quizzes.questions._registry import answer_function, common_mistake
 
 BOOK_ADAGRAD_EPS = 1e-6  # inside the sqrt, as in d2l 12.7
 TORCH_ADAGRAD_EPS = 1e-10  # after the sqrt, torch.optim.Adagrad's default
@@ -217,3 +217,170 @@ def quartic_convex(a: float) -> bool:
 def jensen_gap_square(a: float, b: float) -> float:
     """E[X^2] - (E X)^2 for X equally likely a or b: (a - b)^2 / 4."""
     return (a - b) ** 2 / 4
+
+
+# --- common mistakes: typical wrong keys the tolerance must reject (see tests/quizzes) ---
+
+
+@common_mistake
+def gd_step_ascent(a: float, b: float, x0: float, lr: float) -> float:
+    """Stepping along the gradient instead of against it."""
+    return x0 + lr * (2 * a * x0 + b)
+
+
+@common_mistake
+def gd_after_one_step_less(lam: float, lr: float, x0: float, steps: int) -> float:
+    """Counting one step too few."""
+    return x0 * (1 - lr * lam) ** (steps - 1)
+
+
+@common_mistake
+def gd_best_lr_not_limit(lam: float) -> float:
+    """The fastest rate 1/lam instead of the stability limit."""
+    return 1 / lam
+
+
+@common_mistake
+def gd_limit_from_flat_direction(a1: float, a2: float) -> float:
+    """Letting the flat direction decide the limit."""
+    return 2 / min(a1, a2)
+
+
+@common_mistake
+def condition_number_inverted(a1: float, a2: float) -> float:
+    """Smallest over largest eigenvalue."""
+    return min(a1, a2) / max(a1, a2)
+
+
+@common_mistake
+def newton_step_wrong_sign(a: float, b: float, x0: float) -> float:
+    """Adding the Newton correction instead of subtracting it."""
+    return 2 * x0 - newton_step_exp(a, b, x0)
+
+
+@common_mistake
+def jensen_gap_halved_wrong(a: float, b: float) -> float:
+    """Dividing the squared spread by 2 instead of 4."""
+    return (a - b) ** 2 / 2
+
+
+@common_mistake
+def minibatch_sd_over_batch(sigma: float, batch: int) -> float:
+    """Dividing the standard deviation by the batch size instead of its square root."""
+    return sigma / batch
+
+
+@common_mistake
+def never_sampled_limit(n: int) -> float:
+    """The large-n limit e^-1 instead of (1 - 1/n)^n."""
+    return math.exp(-1)
+
+
+@common_mistake
+def momentum_forgotten(lam: float, lr: float, beta: float, x0: float) -> float:
+    """Two plain gradient steps, as if there were no velocity."""
+    return x0 * (1 - lr * lam) ** 2
+
+
+@common_mistake
+def momentum_effective_lr_without_current(lr: float, beta: float) -> float:
+    """Summing only the past gradients: lr * beta / (1 - beta)."""
+    return lr * beta / (1 - beta)
+
+
+@common_mistake
+def momentum_limit_of_plain_gd(lam: float, beta: float) -> float:
+    """Plain GD's limit 2 / lam, ignoring the momentum."""
+    return 2 / lam
+
+
+@common_mistake
+def adagrad_decay_one_over_t(lr: float, g: float, t: int) -> float:
+    """Decaying like 1/t instead of 1/sqrt(t)."""
+    return lr / t
+
+
+@common_mistake
+def adagrad_plain_sgd(g1: float, g2: float, lr: float) -> float:
+    """Plain SGD steps, as if Adagrad did not rescale."""
+    return -lr * (g1 + g2)
+
+
+@common_mistake
+def rmsprop_state_one_step(gamma: float, g: float, t: int) -> float:
+    """Only the last step's (1 - gamma) g^2."""
+    return (1 - gamma) * g * g
+
+
+@common_mistake
+def rmsprop_first_update_adam_like(g: float, lr: float, gamma: float) -> float:
+    """Forgetting the (1 - gamma) in s_1, so the step is about lr."""
+    return lr * g / (abs(g) + TORCH_RMSPROP_EPS)
+
+
+@common_mistake
+def adadelta_zero_update(g: float, rho: float) -> float:
+    """Forgetting epsilon in the numerator: with delta_0 = 0 the step would be zero."""
+    return 0.0
+
+
+@common_mistake
+def adam_first_update_no_correction(g: float, lr: float) -> float:
+    """Leaving out the bias correction (about 3.16 lr with the default betas)."""
+    return adam_first_update_uncorrected(g, lr, *TORCH_ADAM_BETAS)
+
+
+@common_mistake
+def adam_uncorrected_as_corrected(g: float, lr: float, beta1: float, beta2: float) -> float:
+    """Applying the bias correction the question leaves out."""
+    return lr * g / (abs(g) + BOOK_ADAM_EPS)
+
+
+@common_mistake
+def adam_two_steps_no_correction(g1: float, g2: float, lr: float) -> float:
+    """Two Adam steps without bias correction."""
+    beta1, beta2 = TORCH_ADAM_BETAS
+    x, v, s = 0.0, 0.0, 0.0
+    for g in (g1, g2):
+        v = beta1 * v + (1 - beta1) * g
+        s = beta2 * s + (1 - beta2) * g * g
+        x -= lr * v / (math.sqrt(s) + TORCH_ADAM_EPS)
+    return x
+
+
+@common_mistake
+def amsgrad_as_adam(g1: float, g2: float, lr: float, beta2: float) -> float:
+    """Plain Adam, without the running maximum of s."""
+    return _adam((g1, g2), lr, beta2, amsgrad=False)
+
+
+@common_mistake
+def bias_correction_multiplied(beta: float, t: int) -> float:
+    """The shrink factor 1 - beta^t itself instead of its inverse."""
+    return 1 - beta**t
+
+
+@common_mistake
+def cosine_lr_one_step_late(base_lr: float, final_lr: float, total: int, t: int) -> float:
+    """Counting steps from 1, so the rate of step t + 1."""
+    return cosine_lr(base_lr, final_lr, total, t + 1)
+
+
+@common_mistake
+def warmup_cosine_without_warmup(
+    base_lr: float, final_lr: float, max_update: int, warmup: int, begin_lr: float, t: int
+) -> float:
+    """A cosine over all max_update steps, forgetting the warm-up."""
+    return cosine_lr(base_lr, final_lr, max_update, t)
+
+
+@common_mistake
+def factor_lr_one_update_less(lr0: float, factor: float, min_lr: float, t: int) -> float:
+    """Counting one update too few."""
+    return max(min_lr, lr0 * factor ** (t - 1))
+
+
+@common_mistake
+def clip_by_value(g1: float, g2: float, theta: float) -> float:
+    """Clipping each component to [-theta, theta] instead of rescaling the vector."""
+    return max(-theta, min(theta, g1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from quizzes.questions._registry import answer_function
+from quizzes.questions._registry import answer_function, common_mistake
 
 
 @answer_function
@@ -166,3 +166,162 @@ def kl_bernoulli(p: float, q: float) -> float:
 def cross_entropy_bernoulli(p: float, q: float) -> float:
     """Cross-entropy in nats of predicting Bernoulli(q) when the truth is Bernoulli(p)."""
     return -(p * math.log(q) + (1 - p) * math.log(1 - q))
+
+
+# --- common mistakes: typical wrong keys the tolerance must reject (see tests/quizzes) ---
+
+
+@common_mistake
+def bayes_likelihood_as_posterior(prior: float, sensitivity: float, false_positive: float) -> float:
+    """Confusing P(+ | D) with P(D | +)."""
+    return sensitivity
+
+
+@common_mistake
+def bayes_evidence_without_complement(
+    prior: float, sensitivity: float, false_positive: float
+) -> float:
+    """Leaving out the (1 - prior) factor of the healthy term."""
+    return sensitivity * prior + false_positive
+
+
+@common_mistake
+def bayes_two_tests_without_complement(
+    prior: float, sens1: float, fp1: float, sens2: float, fp2: float
+) -> float:
+    """Leaving out the (1 - prior) factor of the healthy term."""
+    sick = sens1 * sens2 * prior
+    return sick / (sick + fp1 * fp2)
+
+
+@common_mistake
+def bayes_negative_read_as_positive(
+    prior: float, sens1: float, fp1: float, sens2: float, fp2: float
+) -> float:
+    """Using the second test's positive likelihoods for a negative result."""
+    return bayes_two_tests(prior, sens1, fp1, sens2, fp2)
+
+
+@common_mistake
+def joint_one_cell(n11: int, n12: int, n13: int, n21: int, n22: int, n23: int) -> float:
+    """Only the a1 cell of the column, P(a1, b2), instead of the whole column."""
+    return n12 / (n11 + n12 + n13 + n21 + n22 + n23)
+
+
+@common_mistake
+def joint_instead_of_conditional(
+    n11: int, n12: int, n13: int, n21: int, n22: int, n23: int
+) -> float:
+    """The joint P(a1, b3) instead of the conditional."""
+    return n13 / (n11 + n12 + n13 + n21 + n22 + n23)
+
+
+@common_mistake
+def joint_row_instead_of_conditional(
+    n11: int, n12: int, n13: int, n21: int, n22: int, n23: int
+) -> float:
+    """The joint P(a2, b1) instead of the conditional."""
+    return n21 / (n11 + n12 + n13 + n21 + n22 + n23)
+
+
+@common_mistake
+def union_without_intersection(pa: float, pb: float) -> float:
+    """Adding the probabilities of events that overlap."""
+    return pa + pb
+
+
+@common_mistake
+def at_least_one_union_bound(p: float, n: int) -> float:
+    """n p, which counts the overlaps several times."""
+    return n * p
+
+
+@common_mistake
+def discrete_mean_without_rest(a: float, b: float, c: float, p: float, q: float) -> float:
+    """Forgetting the value taken 'otherwise'."""
+    return a * p + b * q
+
+
+@common_mistake
+def discrete_second_moment(a: float, b: float, c: float, p: float, q: float) -> float:
+    """E[X^2] without subtracting E[X]^2."""
+    mean, var = _three_point(a, b, c, p, q)
+    return var + mean * mean
+
+
+@common_mistake
+def affine_variance_unsquared(scale: float, shift: float, var_x: float) -> float:
+    """Scaling the variance by a instead of a^2."""
+    return scale * var_x
+
+
+@common_mistake
+def variance_of_sum_rho_as_covariance(var_x: float, var_y: float, rho: float) -> float:
+    """Using the correlation as if it were the covariance."""
+    return var_x + var_y + 2 * rho
+
+
+@common_mistake
+def binomial_difference_one_count(n: int) -> float:
+    """The standard deviation of one count only."""
+    return math.sqrt(n) / 2
+
+
+@common_mistake
+def sample_mean_standard_error(sigma: float, n: int) -> float:
+    """The standard error sigma / sqrt(n) instead of the variance."""
+    return sigma / math.sqrt(n)
+
+
+@common_mistake
+def chebyshev_unsquared(mu: float, sigma: float, dist: float) -> float:
+    """sigma / dist, forgetting the square."""
+    return sigma / dist
+
+
+@common_mistake
+def binomial_without_coefficient(n: int, k: int, p: float) -> float:
+    """The probability of one particular order of outcomes."""
+    return p**k * (1 - p) ** (n - k)
+
+
+@common_mistake
+def poisson_without_exponential(lam: float, k: int) -> float:
+    """Leaving out the e^-lambda normalization."""
+    return lam**k / math.factorial(k)
+
+
+@common_mistake
+def uniform_variance_discrete(a: float, b: float) -> float:
+    """The variance of the discrete uniform on the integers a..b."""
+    return ((b - a + 1) ** 2 - 1) / 12
+
+
+@common_mistake
+def bernoulli_odds(heads: int, tails: int) -> float:
+    """The odds heads/tails instead of the probability."""
+    return heads / tails
+
+
+@common_mistake
+def exponential_mle_without_count(x1: float, x2: float, x3: float) -> float:
+    """1 / (sum of the draws), forgetting the number of draws."""
+    return 1 / (x1 + x2 + x3)
+
+
+@common_mistake
+def entropy_nats(p: float, q: float) -> float:
+    """The natural logarithm instead of log base 2."""
+    return entropy_bits(p, q) * math.log(2)
+
+
+@common_mistake
+def kl_reversed(p: float, q: float) -> float:
+    """D_KL(Q || P) instead of D_KL(P || Q)."""
+    return kl_bernoulli(q, p)
+
+
+@common_mistake
+def cross_entropy_bits(p: float, q: float) -> float:
+    """Bits instead of nats."""
+    return cross_entropy_bernoulli(p, q) / math.log(2)
