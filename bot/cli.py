@@ -167,6 +167,14 @@ def serve(settings: Settings, only: str | None) -> int:
             from bot.platforms.discord_bot import DiscordPlatform
 
             platforms.append(DiscordPlatform(app, settings))
+        if settings.github_enabled:  # the group's repository: delivered with the chats
+            from bot.github import GitHubPublisher
+
+            platforms.append(GitHubPublisher(app.services))
+        else:
+            from handlers.github_sync import apply_settings
+
+            await apply_settings(app.services)  # no token: nothing is planned for GitHub
         try:
             # `web` and `discord` are Procfile processes: its `worker` grades on PostgreSQL.
             async with embedded_grading(app, children=only is None):

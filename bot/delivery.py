@@ -25,6 +25,7 @@ from models.outbox import (
     claim_due,
     mark_deferred,
     mark_failed,
+    mark_given_up,
     mark_sent,
     mark_skipped,
     release_stale_claims,
@@ -41,6 +42,20 @@ COMMIT_SECONDS = 2.0  # ... or this long, whichever comes first
 # long (discord.py retries a 500 five times over 25 s inside one call), and a batch that takes
 # longer than its claim could be sent again by another process.
 PAUSE_AFTER_FAILURES = 3
+
+
+class RetryLater(Exception):
+    """Raised by a sender whose platform asks to wait (a rate limit's Retry-After): the
+    message is put back untried, and the platform's other messages wait as long."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class GiveUp(Exception):
+    """Raised by a sender when retrying can't help (a conflict it already retried): the
+    message is marked failed at once, for `admin outbox`."""
 
 
 class Sender(Protocol):
@@ -156,6 +171,18 @@ class Dispatcher:
             ref = await self.senders[message.platform].send(
                 message, reply, direct=bool(message.payload.get("direct"))
             )
+        except RetryLater as wait:
+            until = now + dt.timedelta(seconds=wait.seconds)
+            log.warning("%s asks to wait %.0f s: %s", message.platform, wait.seconds, wait)
+            mark_deferred(message, until)
+            message.last_error = f"waiting until {until.isoformat()}: {wait}"[:2000]
+            state.paused[message.platform] = until
+            stats.deferred += 1
+            return
+        except GiveUp as exc:
+            mark_given_up(message, str(exc))
+            stats.failed += 1
+            return
         except Exception as exc:  # any platform failure: retry with backoff
             log.warning("sending %s failed: %s: %s", message.key, type(exc).__name__, exc)
             mark_failed(message, now, f"{type(exc).__name__}: {exc}")

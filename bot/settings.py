@@ -49,6 +49,19 @@ class CohortDefaults(BaseModel):
         default_factory=list,
         description="Platform ids (slack:T123:U456, discord:789) of the organizers.",
     )
+    # The code of conduct's text (UTF-8), unless an organizer set one with `admin conduct
+    # set`; None: the text shipped with the bot (handlers/code_of_conduct.txt).
+    conduct_file: Path | None = None
+
+    @field_validator("conduct_file")
+    @classmethod
+    def _readable_text(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                value.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"can't read {value} as UTF-8 text: {exc}") from exc
+        return value
 
     @field_validator("organizers")
     @classmethod
@@ -177,10 +190,28 @@ class Settings(BaseSettings):
     github_raw_url: str = "https://raw.githubusercontent.com/"
     github_api_url: str = "https://api.github.com/"
     link_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    # The group's GitHub repository (issue 20): session announcements as Discussions and the
+    # schedule file. Nothing goes to GitHub without a token; the API is `github_api_url`.
+    github_repo: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    github_token: SecretStr | None = None
+    github_category: str = Field("Announcements", min_length=1, max_length=100)
+    github_schedule_path: str = Field(
+        "SCHEDULE.md", min_length=1, max_length=200, pattern=r"^[\w][\w./ -]*$"
+    )
     # HTTP port of the `web` process (Slack events, OAuth install pages); PORT as on Heroku.
     port: int = Field(
         3000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "STUDYBOT_PORT", "port")
     )
+
+    # Where the group's web pages are reached from outside (issue 17), e.g.
+    # https://study.example.org: links in chat messages and certificates use it. Unset: the
+    # pages' own address on this machine (http://localhost:PORT).
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @field_validator("database_url")
     @classmethod
@@ -215,6 +246,23 @@ class Settings(BaseSettings):
     @property
     def discord_enabled(self) -> bool:
         return self.discord_token is not None
+
+    @field_validator("github_schedule_path")
+    @classmethod
+    def _inside_the_repository(cls, value: str) -> str:
+        if ".." in value.split("/"):
+            raise ValueError("a path inside the repository, such as SCHEDULE.md or docs/plan.md")
+        return value
+
+    @property
+    def github_enabled(self) -> bool:
+        return self.github_token is not None and self.github_repo is not None
+
+    @model_validator(mode="after")
+    def _github_repo_with_token(self) -> Settings:
+        if self.github_token is not None and self.github_repo is None:
+            raise ValueError("STUDYBOT_GITHUB_TOKEN is set: set STUDYBOT_GITHUB_REPO (owner/name)")
+        return self
 
 
 class SettingsError(Exception):

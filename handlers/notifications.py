@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.github_sync import PLATFORM as GITHUB
+from handlers.github_sync import NotPublished, render_github
 from handlers.progress import NUDGE_KIND, NotNeeded, render_nudge
 from handlers.schedule import relative
 from handlers.serialize import reply_from_json
@@ -59,6 +61,11 @@ async def render_message(
     payload = message.payload
     if "reply" in payload:
         return reply_from_json(payload["reply"])
+    if message.platform == GITHUB:
+        try:
+            return await render_github(db, message, curriculum)
+        except NotPublished as reason:
+            raise Skip(str(reason)) from None
     if message.kind in (SESSION_REMINDER, ASSIGNMENT_REMINDER) and message.cohort_id:
         refused = await dm_refusal(
             db,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.github_sync import plan_github
 from handlers.progress import plan_nudges
 from models.members import first_identities
 from models.outbox import Planned, enqueue
@@ -54,7 +55,7 @@ async def plan_cohort(
     planned = [p for p in planned if limit is None or p.due_at <= limit]
     await enqueue(db, planned, now)
     await _cancel_unwanted(db, cohort, wanted)
-    return len(planned)
+    return len(planned) + await plan_github(db, cohort, now, horizon)
 
 
 def _channel_messages(

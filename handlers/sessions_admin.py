@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from handlers.admin import meeting_url_arg
 from handlers.context import Context, UsageError
+from handlers.github_sync import plan_github
 from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.serialize import reply_to_json
@@ -81,6 +82,7 @@ async def edit_session(ctx: Context) -> Reply:
     cleared = value == "-"
     if field == "speaker":
         session.speaker = None if cleared else value[:100]
+        await plan_github(ctx.db, ctx.cohort, ctx.now)  # the schedule file shows speakers
     elif field == "notes":
         session.notes = None if cleared else value[:2000]
     elif field == "link":
@@ -95,6 +97,7 @@ async def edit_session(ctx: Context) -> Reply:
         if not cleared and not value.startswith(("https://", "http://")):
             raise UsageError("A recording link starts with https://.")
         session.recording_url = None if cleared else value[:500]
+        await plan_github(ctx.db, ctx.cohort, ctx.now)  # the schedule file; a comment
         if not cleared and session.starts_at <= ctx.now:
             await _post_recording(ctx, session)
             return Reply(

@@ -45,4 +45,7 @@ class GitHubDiscussion(Base):
     number: Mapped[int] = mapped_column(Integer)
     url: Mapped[str] = mapped_column(String(500))
     announced_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # How often the bot edited it: a part of the edit's key, so moving a session back to a
+    # time it had before is edited again.
+    edits: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -213,6 +213,14 @@ def mark_failed(message: OutboxMessage, now: dt.datetime, error: str) -> None:
     message.next_attempt_at = now + backoff(message.attempts)
 
 
+def mark_given_up(message: OutboxMessage, error: str) -> None:
+    """Failed for good without further tries (the sender knows retrying can't help)."""
+    message.attempts += 1
+    message.status = "failed"
+    message.last_error = error[:2000]
+    message.claim_until = None
+
+
 def mark_deferred(message: OutboxMessage, until: dt.datetime) -> None:
     """Put back, untried, to be sent at `until` (its platform is failing right now)."""
     message.status = "pending"

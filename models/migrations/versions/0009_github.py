@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=500), nullable=False),
         sa.Column("announced_start", sa.DateTime(), nullable=False),
+        sa.Column("edits", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["cohort_id"],
