@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.bank._mistakes import same_output
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 F64 = torch.float64
 
@@ -38,4 +39,55 @@ def make_cases(seed: int) -> list[Case]:
     ]
 
 
-EXERCISE = ExerciseCode(make_cases=make_cases, references={"bayes_posterior": reference})
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def posterior_as_product(
+    prior: torch.Tensor, likelihood: torch.Tensor, obs: torch.Tensor
+) -> torch.Tensor:
+    w = prior * likelihood[:, obs].prod(dim=1)
+    return w / w.sum()
+
+
+def posterior_without_prior(
+    prior: torch.Tensor, likelihood: torch.Tensor, obs: torch.Tensor
+) -> torch.Tensor:
+    log_post = torch.log(likelihood[:, obs]).sum(dim=1)
+    w = torch.exp(log_post - log_post.max())
+    return w / w.sum()
+
+
+def posterior_unnormalised(
+    prior: torch.Tensor, likelihood: torch.Tensor, obs: torch.Tensor
+) -> torch.Tensor:
+    log_post = torch.log(prior) + torch.log(likelihood[:, obs]).sum(dim=1)
+    return torch.exp(log_post - log_post.max())
+
+
+MISTAKES = (
+    Mistake(
+        "plain_product",
+        "this multiplies the probabilities directly: with thousands of observations the "
+        "product underflows to 0 and 0 / 0 is NaN; add logs instead",
+        "2.6",
+        {"bayes_posterior": posterior_as_product},
+        recognise=same_output(posterior_as_product),
+    ),
+    Mistake(
+        "prior_forgotten",
+        "this leaves out the prior: the posterior is proportional to prior times likelihood",
+        "2.6",
+        {"bayes_posterior": posterior_without_prior},
+    ),
+    Mistake(
+        "not_normalised",
+        "this subtracts the largest log but never divides by the sum: the posterior must sum to 1",
+        "2.6",
+        {"bayes_posterior": posterior_unnormalised},
+    ),
+)
+
+
+EXERCISE = ExerciseCode(
+    mistakes=MISTAKES, make_cases=make_cases, references={"bayes_posterior": reference}
+)

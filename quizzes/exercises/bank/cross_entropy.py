@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.bank._mistakes import same_output
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 F64 = torch.float64
 
@@ -36,4 +37,51 @@ def make_cases(seed: int) -> list[Case]:
     ]
 
 
-EXERCISE = ExerciseCode(make_cases=make_cases, references={"cross_entropy": reference})
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def cross_entropy_of_softmax(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    e = torch.exp(logits)
+    p = e / e.sum(dim=1, keepdim=True)
+    return -torch.log(p[torch.arange(len(y)), y]).mean()
+
+
+def cross_entropy_summed(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    m = logits.max(dim=1, keepdim=True).values
+    lse = m[:, 0] + torch.log(torch.exp(logits - m).sum(dim=1))
+    return (lse - logits[torch.arange(len(y)), y]).sum()
+
+
+def cross_entropy_over_batch(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    m = logits.max(dim=0, keepdim=True).values
+    lse = m[0] + torch.log(torch.exp(logits - m).sum(dim=0))
+    return (lse[y] - logits[torch.arange(len(y)), y]).mean()
+
+
+MISTAKES = (
+    Mistake(
+        "log_of_softmax",
+        "this is the log of a softmax computed without the log-sum-exp trick: exp overflows "
+        "for large logits and log(0) is -inf",
+        "4.5",
+        {"cross_entropy": cross_entropy_of_softmax},
+        recognise=same_output(cross_entropy_of_softmax),
+    ),
+    Mistake(
+        "summed_over_examples",
+        "this sums the losses of the examples; the loss is their mean",
+        "4.4",
+        {"cross_entropy": cross_entropy_summed},
+    ),
+    Mistake(
+        "wrong_axis",
+        "this normalises over the batch (dim=0) instead of over each example's classes",
+        "4.4",
+        {"cross_entropy": cross_entropy_over_batch},
+    ),
+)
+
+
+EXERCISE = ExerciseCode(
+    mistakes=MISTAKES, make_cases=make_cases, references={"cross_entropy": reference}
+)

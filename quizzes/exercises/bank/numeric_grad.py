@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import torch
 
-from quizzes.exercises.cases import Case, ExerciseCode, HiddenFn
+from quizzes.exercises.cases import Case, ExerciseCode, HiddenFn, Mistake
 
 F64 = torch.float64
 
@@ -40,4 +40,82 @@ def make_cases(seed: int) -> list[Case]:
     ]
 
 
-EXERCISE = ExerciseCode(make_cases=make_cases, references={"numeric_grad": reference})
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def grad_one_sided(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float = 1e-5
+) -> torch.Tensor:
+    grad = torch.zeros_like(x)
+    for i in range(x.numel()):
+        e = torch.zeros_like(x)
+        e[i] = h
+        grad[i] = (f(x + e) - f(x)) / h
+    return grad
+
+
+def grad_without_half(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float = 1e-5
+) -> torch.Tensor:
+    grad = torch.zeros_like(x)
+    for i in range(x.numel()):
+        e = torch.zeros_like(x)
+        e[i] = h
+        grad[i] = (f(x + e) - f(x - e)) / h
+    return grad
+
+
+def grad_all_at_once(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float = 1e-5
+) -> torch.Tensor:
+    e = torch.full_like(x, h)
+    return torch.full_like(x, float((f(x + e) - f(x - e)) / (2 * h)))
+
+
+def grad_not_restoring_x(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float = 1e-5
+) -> torch.Tensor:
+    x = x.clone()
+    grad = torch.zeros_like(x)
+    for i in range(x.numel()):
+        x[i] += h
+        up = f(x)
+        x[i] -= 2 * h
+        grad[i] = (up - f(x)) / (2 * h)
+    return grad
+
+
+MISTAKES = (
+    Mistake(
+        "one_sided",
+        "this is the one-sided difference (f(x + h) - f(x)) / h, off by about h·f''/2: use "
+        "central differences",
+        "2.4",
+        {"numeric_grad": grad_one_sided},
+    ),
+    Mistake(
+        "missing_half",
+        "this divides the central difference by h instead of 2h: every entry is twice the gradient",
+        "2.4",
+        {"numeric_grad": grad_without_half},
+    ),
+    Mistake(
+        "all_coordinates_at_once",
+        "this moves every coordinate at once, which gives one directional derivative, not the "
+        "partial derivative of each coordinate",
+        "2.4",
+        {"numeric_grad": grad_all_at_once},
+    ),
+    Mistake(
+        "x_not_restored",
+        "this leaves each coordinate at x_i - h after differentiating it, so the later partial "
+        "derivatives are taken at a shifted point",
+        "2.4",
+        {"numeric_grad": grad_not_restoring_x},
+    ),
+)
+
+
+EXERCISE = ExerciseCode(
+    mistakes=MISTAKES, make_cases=make_cases, references={"numeric_grad": reference}
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 F64 = torch.float64
 
@@ -29,4 +29,43 @@ def make_cases(seed: int) -> list[Case]:
     ]
 
 
-EXERCISE = ExerciseCode(make_cases=make_cases, references={"pairwise_sqdist": reference})
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def sqdist_square_root(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    return ((X[:, None, :] - Y[None, :, :]) ** 2).sum(dim=-1).sqrt()
+
+
+def sqdist_single_cross_term(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    return (X**2).sum(dim=1)[:, None] + (Y**2).sum(dim=1)[None, :] - X @ Y.T
+
+
+def sqdist_transposed(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    return ((Y[:, None, :] - X[None, :, :]) ** 2).sum(dim=-1)
+
+
+MISTAKES = (
+    Mistake(
+        "not_squared",
+        "this takes the square root: the exercise asks for squared distances",
+        "2.3",
+        {"pairwise_sqdist": sqdist_square_root},
+    ),
+    Mistake(
+        "cross_term_once",
+        "this expands ‖x - y‖² as ‖x‖² + ‖y‖² - x·y: the cross term is 2·x·y",
+        "2.3",
+        {"pairwise_sqdist": sqdist_single_cross_term},
+    ),
+    Mistake(
+        "transposed",
+        "this returns the (m, n) matrix of Y's rows against X's: D[i, j] pairs X[i] with Y[j]",
+        "2.3",
+        {"pairwise_sqdist": sqdist_transposed},
+    ),
+)
+
+
+EXERCISE = ExerciseCode(
+    mistakes=MISTAKES, make_cases=make_cases, references={"pairwise_sqdist": reference}
+)
