@@ -112,6 +112,45 @@ def _amsgrad_two(p: Params) -> float:
     return x
 
 
+@checks("opt-amsgrad-denominator", rtol=1e-7)
+def _amsgrad_denominator(p: Params) -> float:
+    # torch.optim.Adam keeps the running maximum in its state; PyTorch bias-corrects it by
+    # sqrt(1 - beta2^t), as the question states.
+    def amsgrad(ps: list[torch.Tensor]) -> torch.optim.Optimizer:
+        return torch.optim.Adam(ps, lr=0.01, betas=(0.9, p["beta2"]), amsgrad=True)
+
+    _, opt, x = run(amsgrad, [p["g1"], p["g2"]])
+    state = opt.state[x]
+    assert float(state["exp_avg_sq"]) < float(state["max_exp_avg_sq"]), "s must have dropped"
+    return math.sqrt(float(state["max_exp_avg_sq"]) / (1 - p["beta2"] ** 2))
+
+
+def book_yogi(grads: list[float], lr: float) -> float:
+    """The book's yogi() from d2l 12.10, on one tensor parameter (eps 1e-3)."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-3
+    x = torch.zeros(1, dtype=torch.float64)
+    v, s = torch.zeros_like(x), torch.zeros_like(x)
+    for t, g in enumerate(grads, start=1):
+        grad = torch.tensor([g], dtype=torch.float64)
+        v[:] = beta1 * v + (1 - beta1) * grad
+        s[:] = s + (1 - beta2) * torch.sign(torch.square(grad) - s) * torch.square(grad)
+        v_bias_corr = v / (1 - beta1**t)
+        s_bias_corr = s / (1 - beta2**t)
+        x[:] -= lr * v_bias_corr / (torch.sqrt(s_bias_corr) + eps)
+    return float(x[0])
+
+
+@checks("opt-yogi-two-steps")
+def _yogi_two(p: Params) -> float:
+    return book_yogi([p["g1"], p["g2"]], p["lr"])
+
+
+@checks("opt-yogi-state")
+def _yogi_state(p: Params) -> float:
+    s, g = torch.tensor(p["s"], dtype=torch.float64), torch.tensor(p["g"], dtype=torch.float64)
+    return float(s + (1 - p["beta2"]) * torch.sign(torch.square(g) - s) * torch.square(g))
+
+
 @checks("opt-bias-correction-factor")
 def _bias_correction(p: Params) -> float:
     v = 0.0

@@ -54,3 +54,18 @@ def test_export_is_reproducible_for_a_seed(capsys: pytest.CaptureFixture[str]) -
 def test_export_rejects_an_unknown_topic(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["quiz", "export", "--seed", "1", "--topic", "nope"]) == 1
     assert "Unknown topic" in capsys.readouterr().err
+
+
+def test_export_with_seed_1_shows_the_new_questions(capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 18's additions: random variables, the Gaussian, expectations of functions,
+    # minibatch noise, Nesterov, Yogi and AMSGrad.
+    assert run(["quiz", "export", "--seed", "1"]) == 0
+    items = {item["id"]: item for item in json.loads(capsys.readouterr().out)}
+    new = {
+        "prob-pdf-normalize", "prob-exponential-cdf", "prob-die-cdf-interval",
+        "prob-gaussian-within", "prob-gaussian-sum-sd", "prob-uniform-second-moment",
+        "prob-two-point-second-moment", "opt-minibatch-variance", "opt-nesterov-two-steps",
+        "opt-yogi-state", "opt-yogi-two-steps", "opt-amsgrad-denominator",
+    }  # fmt: skip
+    assert new <= set(items)
+    assert items["opt-yogi-state"]["tolerance"]["sig"] == 3

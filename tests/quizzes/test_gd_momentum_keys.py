@@ -171,6 +171,29 @@ def _momentum_max_lr(p: Params) -> float:
     return bisect_boundary(stable)
 
 
+@checks("opt-nesterov-two-steps")
+def _nesterov_two(p: Params) -> float:
+    def nesterov(ps: list[torch.Tensor]) -> torch.optim.Optimizer:
+        return torch.optim.SGD(ps, lr=p["lr"], momentum=p["beta"], dampening=0, nesterov=True)
+
+    return minimize(lambda x: p["lam"] / 2 * x**2, nesterov, p["x0"], 2)
+
+
+@functools.cache
+def minibatch_variance_unit(batch: int) -> tuple[float, float]:
+    """Simulated variance of the mean of `batch` skewed per-example gradients with variance 1,
+    with its standard error; for another variance multiply both by it."""
+    means = np.random.default_rng(batch + 1).exponential(1.0, size=(20_000, batch)).mean(axis=1)
+    dev2 = (means - means.mean()) ** 2
+    return float(means.var(ddof=1)), float(dev2.std(ddof=1)) / math.sqrt(means.size)
+
+
+@checks("opt-minibatch-variance")
+def _minibatch_variance(p: Params) -> tuple[float, float]:
+    var, se = minibatch_variance_unit(p["batch"])
+    return p["var"] * var, p["var"] * se
+
+
 @checks("opt-gradient-clipping", rtol=1e-5)
 def _clipping(p: Params) -> float:
     w = torch.zeros(2, dtype=torch.float64, requires_grad=True)

@@ -235,6 +235,49 @@ def _cross_entropy(p: Params, rng: np.random.Generator) -> Estimate:
     return mean_of(-np.log(qx))
 
 
+@simulates("prob-pdf-normalize")
+def _pdf_normalize(p: Params, rng: np.random.Generator) -> Estimate:
+    # Monte Carlo integral of x over [0, b]; c is its inverse (delta method for the error).
+    x = rng.uniform(0, p["b"], N)
+    integral, se = mean_of(p["b"] * x)
+    return 1 / integral, se / integral**2
+
+
+@simulates("prob-exponential-cdf")
+def _exponential_cdf(p: Params, rng: np.random.Generator) -> Estimate:
+    # numpy's exponential takes the scale 1/rate.
+    return proportion(rng.exponential(1 / p["rate"], N) <= p["x"])
+
+
+@simulates("prob-die-cdf-interval")
+def _die_interval(p: Params, rng: np.random.Generator) -> Estimate:
+    roll = rng.integers(1, p["sides"] + 1, N)
+    return proportion((p["lo"] < roll) & (roll <= p["hi"]))
+
+
+@simulates("prob-gaussian-within")
+def _gaussian_within(p: Params, rng: np.random.Generator) -> Estimate:
+    return proportion(np.abs(rng.normal(p["mu"], p["sigma"], N) - p["mu"]) <= p["d"])
+
+
+@simulates("prob-gaussian-sum-sd")
+def _gaussian_sum(p: Params, rng: np.random.Generator) -> Estimate:
+    total = rng.normal(1, p["sigma1"], N) + rng.normal(-2, p["sigma2"], N)
+    var, se_var = variance_of(total)
+    return math.sqrt(var), se_var / (2 * math.sqrt(var))  # delta method
+
+
+@simulates("prob-uniform-second-moment")
+def _uniform_second_moment(p: Params, rng: np.random.Generator) -> Estimate:
+    return mean_of(rng.uniform(0, p["b"], N) ** 2)
+
+
+@simulates("prob-two-point-second-moment")
+def _two_point(p: Params, rng: np.random.Generator) -> Estimate:
+    x = np.where(rng.random(N) < p["p"], float(p["a"]), float(p["b"]))
+    return mean_of(x**2)
+
+
 def golden_max(f: Callable[[float], float], lo: float, hi: float) -> float:
     """Maximize a unimodal function by golden-section search."""
     ratio = (math.sqrt(5) - 1) / 2

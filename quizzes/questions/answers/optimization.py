@@ -384,3 +384,95 @@ def factor_lr_one_update_less(lr0: float, factor: float, min_lr: float, t: int) 
 def clip_by_value(g1: float, g2: float, theta: float) -> float:
     """Clipping each component to [-theta, theta] instead of rescaling the vector."""
     return max(-theta, min(theta, g1))
+
+
+# --- minibatch noise, Nesterov, Yogi and AMSGrad (d2l 12.5, 12.6, 12.10) -----------------
+
+BOOK_YOGI_EPS = 1e-3  # d2l 12.10's yogi() uses eps = 1e-3
+
+
+@answer_function
+def minibatch_grad_variance(var: float, batch: int) -> float:
+    """Averaging `batch` independent gradients divides their variance by `batch`."""
+    return var / batch
+
+
+@common_mistake
+def minibatch_variance_over_sqrt(var: float, batch: int) -> float:
+    """Dividing the variance by sqrt(batch), the rule for the standard deviation."""
+    return var / math.sqrt(batch)
+
+
+@answer_function
+def nesterov_two_steps(lam: float, lr: float, beta: float, x0: float) -> float:
+    """Two steps of torch.optim.SGD(nesterov=True) on lam/2 x^2:
+    v = beta v + g; x = x - lr (g + beta v)."""
+    x, v = x0, 0.0
+    for _ in range(2):
+        g = lam * x
+        v = beta * v + g
+        x -= lr * (g + beta * v)
+    return x
+
+
+@common_mistake
+def nesterov_as_heavy_ball(lam: float, lr: float, beta: float, x0: float) -> float:
+    """Plain (heavy-ball) momentum, without the look-ahead."""
+    return momentum_two_steps(lam, lr, beta, x0)
+
+
+@answer_function
+def yogi_state(s: float, g: float, beta2: float) -> float:
+    """Yogi's s_t = s_{t-1} + (1 - beta2) g^2 sgn(g^2 - s_{t-1}) (d2l 12.10)."""
+    return s + (1 - beta2) * g * g * math.copysign(1.0, g * g - s) if g * g != s else s
+
+
+@common_mistake
+def yogi_state_as_adam(s: float, g: float, beta2: float) -> float:
+    """Adam's leaky average beta2 s + (1 - beta2) g^2."""
+    return beta2 * s + (1 - beta2) * g * g
+
+
+def _yogi(grads: tuple[float, ...], lr: float) -> float:
+    beta1, beta2 = TORCH_ADAM_BETAS
+    x, v, s = 0.0, 0.0, 0.0
+    for t, g in enumerate(grads, start=1):
+        v = beta1 * v + (1 - beta1) * g
+        s = yogi_state(s, g, beta2)
+        v_hat, s_hat = v / (1 - beta1**t), s / (1 - beta2**t)
+        x -= lr * v_hat / (math.sqrt(s_hat) + BOOK_YOGI_EPS)
+    return x
+
+
+@answer_function
+def yogi_two_steps(g1: float, g2: float, lr: float) -> float:
+    """x after two steps of the book's yogi() from x = 0 (betas 0.9, 0.999, eps 1e-3)."""
+    return _yogi((g1, g2), lr)
+
+
+@common_mistake
+def yogi_two_steps_uncorrected(g1: float, g2: float, lr: float) -> float:
+    """Leaving out the bias correction of v and s."""
+    beta1, beta2 = TORCH_ADAM_BETAS
+    x, v, s = 0.0, 0.0, 0.0
+    for g in (g1, g2):
+        v = beta1 * v + (1 - beta1) * g
+        s = yogi_state(s, g, beta2)
+        x -= lr * v / (math.sqrt(s) + BOOK_YOGI_EPS)
+    return x
+
+
+@answer_function
+def amsgrad_denominator(g1: float, g2: float, beta2: float) -> float:
+    """sqrt(s_hat) at AMSGrad's second step: the running maximum of s, bias-corrected."""
+    s1 = (1 - beta2) * g1 * g1
+    s2 = beta2 * s1 + (1 - beta2) * g2 * g2
+    return math.sqrt(max(s1, s2) / (1 - beta2**2))
+
+
+@common_mistake
+def amsgrad_denominator_as_adam(g1: float, g2: float, beta2: float) -> float:
+    """Adam's denominator, from the current s instead of the maximum."""
+    s1 = (1 - beta2) * g1 * g1
+    s2 = beta2 * s1 + (1 - beta2) * g2 * g2
+    return math.sqrt(s2 / (1 - beta2**2))

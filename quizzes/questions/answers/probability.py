@@ -325,3 +325,90 @@ def kl_reversed(p: float, q: float) -> float:
 def cross_entropy_bits(p: float, q: float) -> float:
     """Bits instead of nats."""
     return cross_entropy_bernoulli(p, q) / math.log(2)
+
+
+# --- random variables, the Gaussian, expectations of functions (d2l 22.6, 22.8) ---------
+
+
+@answer_function
+def linear_density_constant(b: float) -> float:
+    """c for the density p(x) = c x on [0, b]: the integral c b^2 / 2 must be 1."""
+    return 2 / (b * b)
+
+
+@common_mistake
+def linear_density_constant_as_uniform(b: float) -> float:
+    """1 / b, the constant of a uniform density on [0, b]."""
+    return 1 / b
+
+
+@answer_function
+def exponential_cdf(rate: float, x: float) -> float:
+    """P(X <= x) for X ~ Exponential(rate): 1 - exp(-rate x)."""
+    return 1 - math.exp(-rate * x)
+
+
+@common_mistake
+def exponential_survival(rate: float, x: float) -> float:
+    """P(X > x) instead of P(X <= x)."""
+    return math.exp(-rate * x)
+
+
+@answer_function
+def die_interval(sides: int, lo: int, hi: int) -> float:
+    """P(lo < X <= hi) = F(hi) - F(lo) for a fair die with `sides` faces."""
+    return (hi - lo) / sides
+
+
+@common_mistake
+def die_interval_inclusive(sides: int, lo: int, hi: int) -> float:
+    """Counting the lower end too: P(lo <= X <= hi)."""
+    return (hi - lo + 1) / sides
+
+
+@answer_function
+def gaussian_within(mu: float, sigma: float, d: float) -> float:
+    """P(|X - mu| <= d) for X ~ N(mu, sigma^2): erf(d / (sigma sqrt 2)), whatever mu."""
+    return math.erf(d / (sigma * math.sqrt(2)))
+
+
+@common_mistake
+def gaussian_one_sided(mu: float, sigma: float, d: float) -> float:
+    """P(X <= mu + d), the one-sided probability."""
+    return 0.5 * (1 + math.erf(d / (sigma * math.sqrt(2))))
+
+
+@answer_function
+def gaussian_sum_sd(sigma1: float, sigma2: float) -> float:
+    """sd of the sum of independent Gaussians: variances add."""
+    return math.hypot(sigma1, sigma2)
+
+
+@common_mistake
+def gaussian_sum_sd_added(sigma1: float, sigma2: float) -> float:
+    """Adding the standard deviations."""
+    return sigma1 + sigma2
+
+
+@answer_function
+def uniform_second_moment(b: float) -> float:
+    """E[X^2] for X uniform on [0, b]: the integral of x^2 / b, b^2 / 3."""
+    return b * b / 3
+
+
+@common_mistake
+def uniform_mean_squared(b: float) -> float:
+    """(E X)^2 = b^2 / 4 instead of E[X^2]."""
+    return b * b / 4
+
+
+@answer_function
+def two_point_function_mean(a: int, b: int, p: float) -> float:
+    """E[X^2] for X = a with probability p, b otherwise (law of the unconscious statistician)."""
+    return p * a * a + (1 - p) * b * b
+
+
+@common_mistake
+def two_point_square_of_mean(a: int, b: int, p: float) -> float:
+    """(E X)^2 instead of E[X^2]."""
+    return (p * a + (1 - p) * b) ** 2
