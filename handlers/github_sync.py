@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Services
@@ -47,8 +47,19 @@ async def apply_settings(services: Services) -> None:
         for cohort in cohorts:
             state = await db.get(GitHubSync, cohort.id)
             if not settings.github_enabled or settings.github_repo is None:
-                if state is not None:
+                if state is not None and state.enabled:
                     state.enabled = False
+                    # Planning again (with a token) makes them pending again.
+                    await db.execute(
+                        update(OutboxMessage)
+                        .where(
+                            OutboxMessage.cohort_id == cohort.id,
+                            OutboxMessage.platform == PLATFORM,
+                            OutboxMessage.status == "pending",
+                        )
+                        .values(status="cancelled")
+                        .execution_options(synchronize_session=False)
+                    )
                 continue
             if state is None:
                 state = GitHubSync(cohort_id=cohort.id, schedule_version=0)
