@@ -20,6 +20,7 @@ from tests.conftest import Chat, make_settings
 from tests.discord import payloads as p
 from tests.discord.conftest import discord_settings, say
 from tests.discord.fake_discord import FakeDiscord
+from tests.scenarios.hints import foreign_hints
 from tests.slack.conftest import SlackUser, slack_settings
 from tests.slack.fake_slack import FakeSlack
 
@@ -63,6 +64,19 @@ class DiscordDriver:
         return "\n".join(sent.text() for sent in self.fake.sent[before:])
 
 
+class HintChecked:
+    """A driver whose every reply is checked for command hints in another platform's
+    syntax (issue 21): every scenario is also a test of the hint rendering."""
+
+    def __init__(self, inner: Driver, platform: str) -> None:
+        self.inner, self.platform = inner, platform
+
+    async def ask(self, user: str, text: str) -> str:
+        reply = await self.inner.ask(user, text)
+        assert foreign_hints(self.platform, reply) == [], reply
+        return reply
+
+
 def _strings(data: Any) -> str:
     """Every string inside a Slack payload (text, blocks, fields)."""
     if isinstance(data, str):
@@ -81,7 +95,7 @@ async def driver(
     app = await App.create(make_settings(sqlite_url), clock=clock)
     try:
         if request.param == "console":
-            yield ConsoleDriver(Chat(app, tmp_path / "out"))
+            yield HintChecked(ConsoleDriver(Chat(app, tmp_path / "out")), "console")
         elif request.param == "slack":
             fake = await FakeSlack().start()
             platform = SlackPlatform(
@@ -90,7 +104,9 @@ async def driver(
             await platform.start()
             try:
                 async with aiohttp.ClientSession() as session:
-                    yield SlackDriver(SlackUser(session, platform, fake), fake)
+                    yield HintChecked(
+                        SlackDriver(SlackUser(session, platform, fake), fake), "slack"
+                    )
             finally:
                 await platform.stop()
                 await fake.stop()
@@ -105,7 +121,7 @@ async def driver(
             )
             await bot.start()
             try:
-                yield DiscordDriver(fake_discord)
+                yield HintChecked(DiscordDriver(fake_discord), "discord")
             finally:
                 await bot.stop()
                 await fake_discord.close()

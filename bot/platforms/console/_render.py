@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.platforms.hints import render_hints
 from handlers.text import localise_tokens
 from handlers.types import Reply
 
@@ -10,6 +11,7 @@ INDENT = "  "
 
 def render_plain(reply: Reply) -> str:
     """A reply as plain text, times spelled out in the cohort's zone."""
+    reply = render_hints(reply, console_command, plain=())
     parts: list[str] = []
     if reply.title:
         parts.append(reply.title)
@@ -33,3 +35,8 @@ def render_plain(reply: Reply) -> str:
     if reply.footer:
         parts.append(reply.footer)
     return localise_tokens("\n".join(parts), reply.timezone)
+
+
+def console_command(words: str) -> str:
+    """A command hint as typed in the console."""
+    return f"d2l {words}"

@@ -149,14 +149,14 @@ class StudyClient(discord.Client):
 
     async def _reply_to(self, message: discord.Message, reply: Reply) -> None:
         """Public replies in the channel; private ones by DM (a message can't be ephemeral)."""
-        rendered = render(reply)
+        rendered = render(reply, prefix=self.prefix)
         if reply.ephemeral and message.guild is not None:
             try:
                 await message.author.send(**rendered.kwargs())
                 return
             except discord.HTTPException as exc:
                 log.info("DM to %s failed (%s); noting it in the channel", message.author.id, exc)
-                rendered = render(Reply(text=DM_FAILED, ephemeral=True))
+                rendered = render(Reply(text=DM_FAILED, ephemeral=True), prefix=self.prefix)
         await message.channel.send(
             **rendered.kwargs(),
             reference=message.to_reference(fail_if_not_exists=False),

@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from bot.platforms.discord_bot._render import render
+from bot.platforms.discord_bot._render import DEFAULT_PREFIX, render
 from handlers.types import Reply
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,9 @@ async def answer(
     if deferred:
         await interaction.response.defer(thinking=True, ephemeral=private)
     replies = await task or [Reply(text="Done.", ephemeral=True)]
+    prefix = getattr(interaction.client, "prefix", DEFAULT_PREFIX)  # for the command hints
     for index, reply in enumerate(replies):
-        message = render(reply)
+        message = render(reply, prefix=prefix)
         ephemeral = private or reply.ephemeral
         if index == 0 and not deferred:
             await interaction.response.send_message(**message.kwargs(), ephemeral=ephemeral)

@@ -7,6 +7,7 @@ message says so.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ import discord
 
 from bot.platforms.console import render_plain
 from bot.platforms.discord_bot._buttons import choices_view
+from bot.platforms.hints import FIELD_NAMES, FOOTER, LABELS, TITLE, Form, render_hints
 from handlers.text import localise_tokens
 from handlers.types import Choice, Reply, ReplyFile
 
@@ -35,6 +37,7 @@ OVERFLOW_NAME = "reply.txt"
 OVERFLOW_NOTE = "(Too long for one Discord message: the full text is in the attached file.)"
 # A short preview in front of the overflow note; the file holds the rest.
 PREVIEW_CHARS = 1500
+DEFAULT_PREFIX = "!d2l"  # the `discord_prefix` setting's default
 ERROR_COLOUR = discord.Colour.red()
 INFO_COLOUR = discord.Colour.blurple()
 
@@ -65,8 +68,11 @@ class DiscordMessage:
         return args
 
 
-def render(reply: Reply) -> DiscordMessage:
-    """A reply as one Discord message that respects every limit."""
+def render(reply: Reply, *, prefix: str = DEFAULT_PREFIX) -> DiscordMessage:
+    """A reply as one Discord message that respects every limit; command hints as `/d2l …`
+    where a subcommand exists, else with the message prefix (`!d2l …`)."""
+    plain = (TITLE, FOOTER, FIELD_NAMES, LABELS)  # embeds show no Markdown there
+    reply = render_hints(reply, discord_form(prefix), plain=plain)
     files = [f for f in reply.files if len(f.content) <= FILE_BYTES_LIMIT]
     notes = [f"(`{f.name}` is too large to attach.)" for f in reply.files if f not in files]
     choices = reply.choices[:BUTTONS_LIMIT]
@@ -89,6 +95,36 @@ def render(reply: Reply) -> DiscordMessage:
         choices=choices,
         ephemeral=reply.ephemeral,
     )
+
+
+@functools.cache
+def discord_form(prefix: str) -> Form:
+    """How a command hint reads in Discord: `/d2l rsvp yes` when `rsvp` is a typed subcommand
+    of `/d2l`, else `!d2l admin cohort` (the message prefix; `run` would hide the command)."""
+
+    def form(words: str) -> str:
+        first, *rest = words.split()
+        two_words = f"{first} {rest[0]}" if rest else ""
+        if first in _subcommands() and two_words not in _two_word_commands():
+            return f"/d2l {words}"
+        return f"{prefix} {words}"
+
+    return form
+
+
+@functools.cache
+def _subcommands() -> frozenset[str]:
+    from bot.platforms.discord_bot._commands import d2l_group  # imports the App: not at load
+
+    return frozenset(c.name for c in d2l_group(None).commands if c.name != "run")
+
+
+@functools.cache
+def _two_word_commands() -> frozenset[str]:
+    """`quiz live`, `quiz stop`: the router's, which no subcommand option spells."""
+    from handlers import build_router
+
+    return frozenset(name for name in build_router().commands if " " in name)
 
 
 def _embed(reply: Reply, body: str) -> tuple[discord.Embed, bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.platforms.discord_bot._render import render
+from bot.platforms.discord_bot._render import DEFAULT_PREFIX, render
 from handlers.types import Reply
 from models.tables import OutboxMessage
 
@@ -25,5 +25,6 @@ class DiscordSender:
             channel = await self.client.create_dm(discord.Object(int(message.target)))
         else:
             channel = self.client.get_partial_messageable(int(message.target))
-        sent = await channel.send(**render(reply).kwargs(), nonce=str(message.id))
+        prefix = getattr(self.client, "prefix", DEFAULT_PREFIX)
+        sent = await channel.send(**render(reply, prefix=prefix).kwargs(), nonce=str(message.id))
         return str(sent.id)

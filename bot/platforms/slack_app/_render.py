@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.platforms.console import render_plain
+from bot.platforms.hints import LABELS, TITLE, render_hints
 from handlers.text import format_local, localise_tokens
 from handlers.types import Choice, Reply, ReplyField, ReplyFile
 
@@ -84,6 +85,7 @@ def plain(text: str, timezone: str) -> str:
 
 def render(reply: Reply) -> SlackMessage:
     """A reply as blocks within Slack's limits; what doesn't fit goes along as a text file."""
+    reply = render_hints(reply, slack_command, plain=(TITLE, LABELS))
     zone = reply.timezone
     blocks: list[dict[str, Any]] = []
     overflow = False
@@ -118,6 +120,11 @@ def render(reply: Reply) -> SlackMessage:
         full = render_plain(reply).encode("utf-8")
         files = (ReplyFile("reply.txt", full, "text/plain"), *files)
     return SlackMessage(text=fallback(reply), blocks=blocks, files=files)
+
+
+def slack_command(words: str) -> str:
+    """A command hint in Slack's syntax: only the slash command works in channels."""
+    return f"/d2l {words}"
 
 
 def fallback(reply: Reply) -> str:
