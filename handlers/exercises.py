@@ -21,6 +21,7 @@ from models.submissions import active_for_member, best_scores, count_since, queu
 from models.tables import Assignment, Submission
 from quizzes.exercises.catalog import UnknownExercise, get_exercise, list_exercises
 from quizzes.exercises.reader import UnreadableSubmission
+from quizzes.exercises.result import SEED_BITS
 from quizzes.exercises.source_check import SourceError, check_source
 from quizzes.exercises.spec import ExerciseSpec
 
@@ -210,7 +211,7 @@ async def submit(ctx: Context) -> Reply:
         member_id=ctx.member.id,
         exercise_id=spec.id,
         code=code,
-        seed=secrets.randbelow(2**31),
+        seed=secrets.randbits(SEED_BITS),
         status="queued",
         late=due is not None and now > due,
         reply_to={

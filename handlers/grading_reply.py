@@ -55,6 +55,7 @@ def result_reply(result: dict[str, Any], *, submission_id: int, late: bool = Fal
     if late:
         lines.append("Submitted after the due time: recorded as late.")
     tests = list(result.get("tests", []))
+    lines += _diagnoses(tests)
     blocks = [_table(tests)] if tests else []
     files: list[ReplyFile] = []
     output = neutralise(str(result.get("stdout", "")) + str(result.get("stderr", "")))
@@ -73,8 +74,29 @@ def result_reply(result: dict[str, Any], *, submission_id: int, late: bool = Fal
         text="\n".join(lines),
         code="\n\n".join(blocks) if blocks else None,
         files=tuple(files),
-        footer=f"Submission #{submission_id}. Your best attempt counts; submit again any time.",
+        footer=f"Submission #{submission_id}{_seed(result)}. Your best attempt counts; "
+        "submit again any time.",
     )
+
+
+def _diagnoses(tests: list[dict[str, Any]]) -> list[str]:
+    """The recognised mistakes (issue 22), one line each with the book's page: written by the
+    exercise's authors and free of the hidden inputs, so hidden tests show them too."""
+    found = [t["mistake"] for t in tests if isinstance(t.get("mistake"), dict)]
+    if not found:
+        return []
+    lines = ["What went wrong:"]
+    for mistake in found[:5]:
+        text = neutralise(str(mistake.get("message", "")))[:300]
+        link = str(mistake.get("link", ""))
+        lines.append(f"• {text}" + (f" {link}" if link.startswith("https://") else ""))
+    return lines
+
+
+def _seed(result: dict[str, Any]) -> str:
+    """The grade's seed: an organizer's `studybot grade --seed N` reproduces the grade."""
+    seed = result.get("seed")
+    return f" (seed {seed})" if isinstance(seed, int) else ""
 
 
 def _table(tests: list[dict[str, Any]]) -> str:

@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy ORM tables, engine set-up, queries and Alembic migrations."""
 
 from models.base import Base
+from models.feedback_tables import ExerciseSettings, HintUse
 from models.github_tables import GitHubDiscussion, GitHubSync
 from models.progress_tables import Certificate, LinkCode, LinkFailure, NudgeOptOut
 from models.quiz_tables import LiveRound, QuizRun, QuizSettings, ReviewCard
@@ -26,8 +27,10 @@ __all__ = [
     "Certificate",
     "Cohort",
     "Enrollment",
+    "ExerciseSettings",
     "GitHubDiscussion",
     "GitHubSync",
+    "HintUse",
     "Identity",
     "LinkCode",
     "LinkFailure",

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -188,7 +189,8 @@ class Submission(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     exercise_id: Mapped[str] = mapped_column(String(100), index=True)
     code: Mapped[str] = mapped_column(Text)
-    seed: Mapped[int] = mapped_column(Integer)
+    # The hidden inputs' seed, 62 bits (issue 22): `studybot grade --seed N` reproduces a grade.
+    seed: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     score: Mapped[float | None] = mapped_column(Float, default=None)
     max_score: Mapped[float | None] = mapped_column(Float, default=None)

@@ -8,6 +8,7 @@ message, never the inputs or the values.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import torch
@@ -25,24 +26,75 @@ def diagnose(
     entry: dict[str, Any],
     tensors: dict[str, torch.Tensor],
     got: Leaves,
+    *,
+    modified: bool = False,
 ) -> Mistake | None:
-    """The first of the exercise's mistakes whose output on this case matches `got`."""
+    """The first of the exercise's mistakes whose output on this case matches `got`.
+
+    `modified`: the member's call changed its inputs (where the statement forbids it); a
+    mistake matches only if it does the same, so an in-place mistake is named by that.
+    """
     for mistake in code.mistakes:
-        if mistake.recognise is not None:
-            if mistake.recognise(case, got):
-                return mistake
-            continue
-        function = mistake.functions.get(entry["function"])
-        if function is None:
-            continue
         try:
-            want = harness.flatten(harness.invoke(function, entry, tensors))
+            if _matches(spec, code, mistake, case, entry, tensors, got, modified):
+                return mistake
         except Exception:  # a mistake that can't run on this case says nothing about it
             continue
-        if code.check is not None:
-            mismatch = code.check(case, got, want)
-        else:
-            mismatch = compare(want, got, case.tolerance or spec.tolerance)
-        if mismatch is None:
-            return mistake
     return None
+
+
+def _matches(
+    spec: ExerciseSpec,
+    code: ExerciseCode,
+    mistake: Mistake,
+    case: Case,
+    entry: dict[str, Any],
+    tensors: dict[str, torch.Tensor],
+    got: Leaves,
+    modified: bool,
+) -> bool:
+    if mistake.recognise is not None:
+        return mistake.recognise(case, got)
+    function = mistake.functions.get(entry["function"])
+    if function is None:
+        return False
+    mistake_modified = False
+    try:
+        raw = harness.invoke(function, entry, tensors)
+    except harness.InputModified as exc:
+        raw, mistake_modified = exc.output, True
+    if mistake_modified != modified:
+        return False
+    want = harness.flatten(raw)
+    if code.check is not None:
+        return code.check(case, got, want) is None
+    return compare(want, got, case.tolerance or spec.tolerance) is None
+
+
+def describe(test: str, mistake: Mistake) -> str:
+    """What a member reads: the test, the mistake's message and the section to read."""
+    message = mistake.message.strip()
+    if not message.endswith((".", "!", "?")):
+        message += "."
+    return f"{test}: {message} See d2l {mistake.section}."
+
+
+def section_link(spec: ExerciseSpec, section: str) -> str:
+    """The book's page for `section`: the exercise's own page, or its chapter's index page
+    from the curriculum (the book's URLs are by name, not number)."""
+    if section == spec.section:
+        return spec.link
+    chapter = int(section.split(".", 1)[0]) if section.split(".", 1)[0].isdigit() else -1
+    return _chapter_links().get(chapter, "https://d2l.ai/")
+
+
+@cache
+def _chapter_links() -> dict[int, str]:
+    from quizzes.curriculum import load_curriculum
+
+    links: dict[int, str] = {}
+    for session in load_curriculum().sessions:
+        for chapter in session.chapters:
+            if "index.html" in str(session.link):
+                links.setdefault(chapter, str(session.link))
+    return links

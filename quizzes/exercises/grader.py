@@ -31,7 +31,14 @@ from quizzes.exercises import harness
 from quizzes.exercises.cases import Case, ExerciseCode, Leaves, Mismatch, encode_cases
 from quizzes.exercises.catalog import get_exercise
 from quizzes.exercises.compare import compare
-from quizzes.exercises.result import OUTPUT_NOTE, GradeResult, GradeStatus, TestResult
+from quizzes.exercises.diagnosis import describe, diagnose, section_link
+from quizzes.exercises.result import (
+    OUTPUT_NOTE,
+    SEED_BITS,
+    GradeResult,
+    GradeStatus,
+    TestResult,
+)
 from quizzes.exercises.source_check import SourceError, check_source
 from quizzes.exercises.spec import ExerciseSpec
 
@@ -39,14 +46,16 @@ _HARNESS = Path(harness.__file__).read_bytes()
 _MAX_JSON = 64 * 1024
 _MAX_JSON_DEPTH = 8
 RESULT_FILES = ("results.json", "outputs.safetensors", "fatal.json")
-# The seeds the job sees are keyed hashes of the input seed: knowing them tells nothing about
-# the hidden inputs. The key lives only in this process.
-_SEED_KEY = secrets.token_bytes(32)
+# The seed the job sees is a hash of the input seed: the same everywhere, so `studybot grade
+# --seed N` reproduces a grade exactly, and with 62-bit input seeds it cannot be inverted
+# within a run to regenerate the hidden inputs.
+_SEED_PERSON = b"studybot-job"
 CHANGED_MESSAGE = (
     "the run's result files were changed after the visible tests had run (while the hidden "
     "tests ran); no result of this run counts"
 )
-_STATUSES = frozenset({"ok", "timeout", "forbidden", "error", "bad_output"})
+_STATUSES = frozenset({"ok", "timeout", "forbidden", "error", "bad_output", "modified"})
+MODIFIED = "modified its input"
 _EXCEPTION_NAMES = frozenset(
     name
     for name, value in vars(builtins).items()
@@ -70,33 +79,44 @@ class Prepared:
     cases: tuple[Case, ...]
     expected: tuple[Leaves, ...]
     job: SandboxJob
+    seed: int
+    # What `diagnose` needs to run each mistake on a case: its manifest entries and inputs.
+    entries: tuple[dict[str, Any], ...]
+    tensors: Leaves
 
 
 async def grade(
     exercise_id: str, source: str, executor: Executor, *, seed: int | None = None
 ) -> GradeResult:
-    """Grade `source` for the exercise; `seed` (random when None) draws the hidden inputs."""
+    """Grade `source` for the exercise; `seed` (random when None) draws the hidden inputs.
+
+    The result reports the seed: grading the same source with it gives the same result."""
     spec = get_exercise(exercise_id)
+    seed = new_seed() if seed is None else seed
     try:
         violations = check_source(source, spec.forbidden)
     except SourceError as exc:
-        return _unrun(spec, "error", f"syntax error, {exc}")
+        return _unrun(spec, "error", f"syntax error, {exc}", seed=seed)
     refused = [v for v in violations if v.kind == "forbidden"]
     if refused:
-        return _unrun(spec, "forbidden", "; ".join(str(v) for v in refused))
+        return _unrun(spec, "forbidden", "; ".join(str(v) for v in refused), seed=seed)
     if violations:
         # A module or the d2l helpers the grader lacks: the code could not load, so every test
         # fails as it would in the sandbox; not run, so no package of the bot's own ever loads.
-        return _unrun(spec, "error", "; ".join(str(v) for v in violations), "cannot load")
-    prepared = prepare(
-        spec, load_code(exercise_id), source, secrets.randbits(62) if seed is None else seed
-    )
+        message = "; ".join(str(v) for v in violations)
+        return _unrun(spec, "error", message, "cannot load", seed=seed)
+    prepared = prepare(spec, load_code(exercise_id), source, seed)
     return judge(prepared, await executor.run(prepared.job))
 
 
+def new_seed() -> int:
+    """A fresh input seed for one grade (stored with the submission)."""
+    return secrets.randbits(SEED_BITS)
+
+
 def job_seed(seed: int) -> int:
-    """The seed the job reseeds torch and random with: a keyed hash of the input seed."""
-    digest = hashlib.blake2b(str(seed).encode(), key=_SEED_KEY, digest_size=8).digest()
+    """The seed the job reseeds torch and random with: a hash of the input seed."""
+    digest = hashlib.blake2b(str(seed).encode(), person=_SEED_PERSON, digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 2
 
 
@@ -109,6 +129,7 @@ def prepare(spec: ExerciseSpec, code: ExerciseCode, source: str, seed: int) -> P
     entries, tensors = encode_cases(list(cases), spec.functions[0])
     for index, entry in enumerate(entries):
         entry["index"] = index
+        entry["inputs_unchanged"] = spec.inputs_unchanged
     expected = tuple(
         harness.flatten(
             code.expected(case)
@@ -147,7 +168,7 @@ def prepare(spec: ExerciseSpec, code: ExerciseCode, source: str, seed: int) -> P
         wall_seconds=spec.time_limit,
         stdin_after_output=after_output,
     )
-    return Prepared(spec, code, cases, expected, job)
+    return Prepared(spec, code, cases, expected, job, seed, tuple(entries), tensors)
 
 
 def _inputs_of(entries: list[dict[str, Any]], tensors: Leaves) -> dict[str, torch.Tensor]:
@@ -193,6 +214,9 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
         prefix = f"c{index}/"
         got = {key[len(prefix) :]: t for key, t in outputs.items() if key.startswith(prefix)}
         message = _outcome(prepared, case, want, report, got)
+        mistake = None
+        if message is not None and got:
+            mistake = _diagnosis(prepared, index, got, report.get("status") == "modified")
         if report.get("status") == "forbidden":
             error = report.get("error")
             forbidden_calls.append(
@@ -202,8 +226,12 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
             )
         passed = message is None
         shown = "" if message is None else message.detail if plan.visible else message.category
+        if mistake is not None:  # the mistake's own words, for a hidden test too: no values
+            shown = mistake["message"]
         points = plan.points if passed else 0
-        tests.append(TestResult(case.name, passed, points, plan.points, plan.visible, shown))
+        tests.append(
+            TestResult(case.name, passed, points, plan.points, plan.visible, shown, mistake)
+        )
     score = sum(test.points for test in tests)
     done = results.get("done") is True
     status, why = _status(run, done, fatal, forbidden_calls, score, spec.max_score)
@@ -211,13 +239,34 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
         status, why = "error", CHANGED_MESSAGE
     if changed or status == "forbidden":  # nothing of the run counts
         score = 0
-        tests = [TestResult(t.name, False, 0, t.max_points, t.visible, t.message) for t in tests]
+        tests = [
+            TestResult(t.name, False, 0, t.max_points, t.visible, t.message, t.mistake)
+            for t in tests
+        ]
     stdout, stderr = run.stdout, _without_commitments(run.stderr)
     # Said whenever something was or might have been printed (a print only in hidden tests).
     prints = b"print" in prepared.job.files.get("submission.py", b"")
     if (stdout or stderr or prints) and prepared.job.stdin_after_output is not None:
         stdout = f"{OUTPUT_NOTE}\n{stdout}"
-    return GradeResult(spec.id, status, score, spec.max_score, tuple(tests), stdout, stderr, why)
+    return GradeResult(
+        spec.id, status, score, spec.max_score, tuple(tests), stdout, stderr, why, prepared.seed
+    )
+
+
+def _diagnosis(
+    prepared: Prepared, index: int, got: Leaves, modified: bool
+) -> dict[str, str] | None:
+    """The recognised mistake of a failing test, as the result JSON carries it."""
+    spec, case = prepared.spec, prepared.cases[index]
+    entry, tensors = prepared.entries[index], prepared.tensors
+    found = diagnose(spec, prepared.code, case, entry, tensors, got, modified=modified)
+    if found is None:
+        return None
+    return {
+        "id": found.id,
+        "message": describe(case.name, found),
+        "link": section_link(spec, found.section),
+    }
 
 
 def _commitment(stderr: str) -> tuple[str, str] | None:
@@ -304,6 +353,8 @@ def _category(status: str, error: str) -> str:
         return "forbidden call"
     if status == "bad_output":
         return "bad output"
+    if status == "modified":
+        return MODIFIED
     name = error.split(":", 1)[0].strip()
     if name in _EXCEPTION_NAMES:
         return f"error: {name}"
@@ -311,12 +362,17 @@ def _category(status: str, error: str) -> str:
 
 
 def _unrun(
-    spec: ExerciseSpec, status: GradeStatus, message: str, why: str = "not run"
+    spec: ExerciseSpec,
+    status: GradeStatus,
+    message: str,
+    why: str = "not run",
+    *,
+    seed: int | None = None,
 ) -> GradeResult:
     tests = tuple(
         TestResult(test.name, False, 0, test.points, test.visible, why) for test in spec.tests
     )
-    return GradeResult(spec.id, status, 0, spec.max_score, tests, message=message)
+    return GradeResult(spec.id, status, 0, spec.max_score, tests, message=message, seed=seed)
 
 
 def _tensors(data: bytes | None) -> Leaves:

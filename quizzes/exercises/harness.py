@@ -61,6 +61,16 @@ class BadOutput(Exception):
     """The submission returned something that is not plain tensors (or numbers)."""
 
 
+class InputModified(Exception):
+    """The call changed one of its input tensors where the statement says it must not.
+
+    Carries the call's raw output, so the grader can still diagnose what else it did."""
+
+    def __init__(self, what: str, output: Any) -> None:
+        super().__init__(f"modified its input: {what} was changed in place")
+        self.output = output
+
+
 class CaseTimeout(BaseException):
     """Raised by the alarm; a BaseException so that `except Exception` does not swallow it."""
 
@@ -75,10 +85,22 @@ class Tools(NamedTuple):
 
     grad: Callable[..., Any]
     stack: Callable[..., torch.Tensor]
+    # For the inputs-unchanged check: a submission that patches torch.equal fools nothing.
+    clone: Callable[..., torch.Tensor]
+    equal: Callable[..., bool]
+    isnan: Callable[..., torch.Tensor]
+    nan_to_num: Callable[..., torch.Tensor]
 
 
 def _tools() -> Tools:
-    return Tools(torch.autograd.grad, torch.stack)
+    return Tools(
+        torch.autograd.grad,
+        torch.stack,
+        torch.Tensor.clone,
+        torch.equal,
+        torch.isnan,
+        torch.nan_to_num,
+    )
 
 
 def _unguarded(action: Callable[[], Any]) -> Any:
@@ -154,11 +176,15 @@ def invoke(
     tools = tools or _tools()
     args = [decode(arg, tensors) for arg in entry["args"]]
     kwargs = {key: decode(value, tensors) for key, value in entry["kwargs"].items()}
+    # The statement says the inputs stay as they are: compared after the call (issue 22).
+    check = bool(entry.get("inputs_unchanged"))
+    watched = _snapshot(args, kwargs, tools) if check else []
     if entry["mode"] == "call":
-        return guard(lambda: fn(*args, **kwargs))
+        return _unchanged(watched, guard(lambda: fn(*args, **kwargs)), tools)
     if entry["mode"] == "grad":
         inputs = [args[i].requires_grad_(True) for i in entry["grad_args"]]
         out = plain(guard(lambda: fn(*args, **kwargs)), "output")
+        _unchanged(watched, out, tools)
         if out.grad_fn is None:
             raise BadOutput("the output is not differentiable (detached from its inputs)")
         cotangent = tensors[entry["cotangent"]].clone()
@@ -171,8 +197,11 @@ def invoke(
         param, grads, state = args[0], args[1], args[2]
         trajectory = []
         for step in range(grads.shape[0]):
-            step_call = functools.partial(fn, param, grads[step].clone(), state, step + 1)
+            grad = grads[step].clone()
+            step_call = functools.partial(fn, param, grad, state, step + 1)
+            watched = _snapshot([param, grad, state], kwargs, tools) if check else []
             result = guard(functools.partial(step_call, **kwargs))
+            _unchanged(watched, result, tools)
             if type(result) not in (tuple, list) or len(result) != 2:
                 raise BadOutput("an optimizer step must return (param, state)")
             param = plain(result[0], "param")
@@ -180,6 +209,43 @@ def invoke(
             trajectory.append(param.detach().clone())  # a step may update in place
         return (tools.stack(trajectory), state)
     raise ValueError(f"unknown mode {entry['mode']!r}")
+
+
+Watched = list[tuple[str, torch.Tensor, torch.Tensor]]
+
+
+def _snapshot(args: list[Any], kwargs: dict[str, Any], tools: Tools) -> Watched:
+    """(name, the tensor the call gets, a copy of it) for every input tensor of a call."""
+    found: Watched = []
+
+    def walk(value: Any, name: str) -> None:
+        if type(value) in (torch.Tensor, torch.nn.Parameter):
+            found.append((name, value, tools.clone(value)))
+        elif type(value) in (tuple, list):
+            for index, item in enumerate(value):
+                walk(item, f"{name}[{index}]")
+
+    for index, arg in enumerate(args):
+        walk(arg, f"argument {index + 1}")
+    for key, value in kwargs.items():
+        walk(value, f"argument {key}")
+    return found
+
+
+def _unchanged(watched: Watched, output: Any, tools: Tools) -> Any:
+    """`output`, unless the call changed one of the watched inputs (shape or values; a NaN
+    that stays a NaN is unchanged)."""
+    inf = float("inf")
+    for name, now, before in watched:
+        if tools.equal(now, before):
+            continue
+        if tools.equal(tools.isnan(now), tools.isnan(before)) and tools.equal(
+            tools.nan_to_num(now, nan=0.0, posinf=inf, neginf=-inf),
+            tools.nan_to_num(before, nan=0.0, posinf=inf, neginf=-inf),
+        ):
+            continue
+        raise InputModified(name, output)
+    return output
 
 
 def _sequence(value: Any, what: str) -> list[Any]:
@@ -600,6 +666,10 @@ def _run_case(
             lambda: invoke(fn, entry, tensors, guard=runner.guarded, tools=tools),
         )
         leaves = flatten(raw)
+    except InputModified as exc:
+        result.update(status="modified", error=str(exc))
+        with contextlib.suppress(Exception):  # kept for the diagnosis; a bad output says nothing
+            leaves = flatten(exc.output)
     except CaseTimeout:
         result.update(status="timeout", error=f"took longer than {manifest['case_seconds']} s")
     except BadOutput as exc:
@@ -609,7 +679,7 @@ def _run_case(
     if len(runner.hits) > hits_before:  # even if the submission swallowed the exception
         result.update(status="forbidden", error=f"called {runner.hits[-1]}, forbidden here")
     result["seconds"] = round(time.perf_counter() - started, 4)
-    return result, leaves if result["status"] == "ok" else {}
+    return result, leaves if result["status"] in ("ok", "modified") else {}
 
 
 def source_path(module: ModuleType) -> str:

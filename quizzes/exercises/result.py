@@ -11,6 +11,9 @@ OUTPUT_NOTE = (
     "the hidden tests' output is not returned.]"
 )
 
+# Bits of a grade's input seed: too many to find by trying them all inside a run (issue 22).
+SEED_BITS = 62
+
 GradeStatus = Literal[
     "passed",  # every test passed
     "partial",  # some points
@@ -36,6 +39,8 @@ class TestResult:
     max_points: int
     visible: bool
     message: str = ""
+    # The recognised mistake of a failing test: {"id", "message", "link"} (issue 22).
+    mistake: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class GradeResult:
     stdout: str = ""
     stderr: str = ""
     message: str = ""  # why the status, when it is not obvious from the tests
+    seed: int | None = None  # `studybot grade --seed N` reproduces this result
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `studybot grade` prints."""
@@ -57,6 +63,7 @@ class GradeResult:
             "score": self.score,
             "max_score": self.max_score,
             "message": self.message,
+            "seed": self.seed,
             "tests": [
                 {
                     "name": t.name,
@@ -65,6 +72,7 @@ class GradeResult:
                     "max_points": t.max_points,
                     "visible": t.visible,
                     "message": t.message,
+                    "mistake": t.mistake,
                 }
                 for t in self.tests
             ],
