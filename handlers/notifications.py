@@ -11,10 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.github_sync import PLATFORM as GITHUB
 from handlers.github_sync import NotPublished, render_github
 from handlers.progress import NUDGE_KIND, NotNeeded, render_nudge
+from handlers.reports import REPORT_KIND, render_report
 from handlers.schedule import relative
 from handlers.serialize import reply_from_json
 from handlers.text import when
+from handlers.threads import THREAD_KIND, thread_intro
 from handlers.types import Reply, ReplyField
+from handlers.welcome import WELCOME_KIND, render_welcome
+from models.cohorts import meeting_link
 from models.preferences import ASSIGNMENT_REMINDER, SESSION_REMINDER, dm_refusal
 from models.tables import Assignment, Cohort, OutboxMessage, Session
 from models.work import assignment_completed, rsvp_counts, session_assignments
@@ -76,7 +80,7 @@ async def render_message(
         )
         if refused is not None:
             raise Skip(refused)
-    if message.kind in ("announcement", "reminder", "dm_reminder", "recording"):
+    if message.kind in ("announcement", "reminder", "dm_reminder", "recording", THREAD_KIND):
         session = await cache.session(db, int(payload.get("session_id", 0)))
         if session is None:
             raise Skip("the session no longer exists")
@@ -84,6 +88,8 @@ async def render_message(
         assert cohort is not None
         if message.kind == "recording":
             return _recording(cohort, session)
+        if message.kind == THREAD_KIND:
+            return thread_intro(cohort, session)
         counts = await cache.rsvp_counts(db, session.id)
         return await _session_notice(db, message.kind, cohort, session, now, curriculum, counts)
     if message.kind == "assignment_reminder":
@@ -95,6 +101,16 @@ async def render_message(
         cohort = await cache.cohort(db, assignment.cohort_id)
         assert cohort is not None
         return _assignment_notice(cohort, assignment, now)
+    if message.kind == WELCOME_KIND:
+        try:
+            return await render_welcome(db, message, now)
+        except LookupError as reason:
+            raise Skip(str(reason)) from None
+    if message.kind == REPORT_KIND:
+        try:
+            return await render_report(db, message)
+        except LookupError as reason:
+            raise Skip(str(reason)) from None
     if message.kind == NUDGE_KIND:
         try:
             return await render_nudge(db, message, now)
@@ -119,9 +135,14 @@ async def _session_notice(
     ]
     if session.speaker:
         fields.append(ReplyField("Speaker", session.speaker))
+    join = meeting_link(cohort, session)
+    if join:  # every announcement and reminder, in channels and by DM
+        fields.append(ReplyField("Join", join, inline=False))
     if kind == "announcement":
         fields.append(ReplyField("Read", "\n".join(session.sections), inline=False))
         fields.append(ReplyField("Prepare", session.prepare, inline=False))
+        if session.notes:
+            fields.append(ReplyField("Notes", session.notes, inline=False))
         work = await session_assignments(db, session.id)
         if work:
             lines = [f"{a.kind} `{a.ref}` — due {when(a.due_at)}" for a in work]

@@ -8,6 +8,7 @@ from handlers.context import Context, UsageError
 from handlers.router import Command, Router
 from handlers.text import plural, when
 from handlers.types import Reply, ReplyField
+from models.cohorts import meeting_link
 from models.tables import Session
 from models.work import rsvp_counts, session_assignments
 
@@ -107,6 +108,9 @@ async def session_reply(ctx: Context, session: Session, *, heading: str) -> Repl
     ]
     if session.speaker:
         fields.insert(1, ReplyField("Speaker", session.speaker))
+    join = meeting_link(ctx.cohort, session)
+    if join and status != " (done)":  # until the session is over
+        fields.insert(2 if session.speaker else 1, ReplyField("Join", join, inline=False))
     if session.recording_url:
         fields.append(ReplyField("Recording", session.recording_url, inline=False))
     if session.notes:
