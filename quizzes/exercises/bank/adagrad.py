@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from quizzes.exercises.bank import _optim
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 HYPER = {"lr": 0.1, "eps": 1e-10}
 
@@ -37,6 +37,73 @@ def expected(case: Case) -> Any:
     return _optim.torch_rollout(case, make, ["sum"])
 
 
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def adagrad_eps_inside_sqrt(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor],
+    t: int,
+    lr: float,
+    eps: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
+    (s,) = state
+    s = s + grad**2
+    return param - lr * grad / torch.sqrt(s + eps), (s,)
+
+
+def adagrad_no_accumulation(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor],
+    t: int,
+    lr: float,
+    eps: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
+    s = grad**2
+    return param - lr * grad / (torch.sqrt(s) + eps), (s,)
+
+
+def adagrad_without_sqrt(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor],
+    t: int,
+    lr: float,
+    eps: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
+    (s,) = state
+    s = s + grad**2
+    return param - lr * grad / (s + eps), (s,)
+
+
+MISTAKES = (
+    Mistake(
+        "eps_inside_sqrt",
+        "this puts eps inside the square root (the book's form); here, as in torch.optim, it "
+        "is added after: √s + eps",
+        "12.7",
+        {"adagrad_step": adagrad_eps_inside_sqrt},
+    ),
+    Mistake(
+        "no_accumulation",
+        "this keeps only the latest squared gradient: Adagrad's s adds up every g² so far",
+        "12.7",
+        {"adagrad_step": adagrad_no_accumulation},
+    ),
+    Mistake(
+        "no_square_root",
+        "this divides by s instead of √s",
+        "12.7",
+        {"adagrad_step": adagrad_without_sqrt},
+    ),
+)
+
+
 EXERCISE = ExerciseCode(
-    make_cases=make_cases, references={"adagrad_step": reference}, expected=expected
+    mistakes=MISTAKES,
+    make_cases=make_cases,
+    references={"adagrad_step": reference},
+    expected=expected,
 )

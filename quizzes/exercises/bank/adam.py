@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from quizzes.exercises.bank import _optim
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 HYPER = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
@@ -43,6 +43,82 @@ def expected(case: Case) -> Any:
     return _optim.torch_rollout(case, make, ["exp_avg", "exp_avg_sq"])
 
 
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def adam_without_bias_correction(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor, torch.Tensor],
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    v, s = state
+    v = beta1 * v + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad**2
+    return param - lr * v / (torch.sqrt(s) + eps), (v, s)
+
+
+def adam_eps_inside_sqrt(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor, torch.Tensor],
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    v, s = state
+    v = beta1 * v + (1 - beta1) * grad
+    s = beta2 * s + (1 - beta2) * grad**2
+    v_hat, s_hat = v / (1 - beta1**t), s / (1 - beta2**t)
+    return param - lr * v_hat / torch.sqrt(s_hat + eps), (v, s)
+
+
+def adam_corrected_state(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor, torch.Tensor],
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    v, s = state
+    v = (beta1 * v + (1 - beta1) * grad) / (1 - beta1**t)
+    s = (beta2 * s + (1 - beta2) * grad**2) / (1 - beta2**t)
+    return param - lr * v / (torch.sqrt(s) + eps), (v, s)
+
+
+MISTAKES = (
+    Mistake(
+        "no_bias_correction",
+        "this skips the bias correction v / (1 - β1^t), s / (1 - β2^t): the first steps come "
+        "out far too small",
+        "12.10",
+        {"adam_step": adam_without_bias_correction},
+    ),
+    Mistake(
+        "eps_inside_sqrt",
+        "this puts eps inside the square root: Adam divides by √ŝ + eps",
+        "12.10",
+        {"adam_step": adam_eps_inside_sqrt},
+    ),
+    Mistake(
+        "corrected_state_kept",
+        "this stores the bias-corrected v̂ and ŝ as the state: keep the uncorrected v and s, "
+        "and correct them afresh at each step",
+        "12.10",
+        {"adam_step": adam_corrected_state},
+    ),
+)
+
+
 EXERCISE = ExerciseCode(
-    make_cases=make_cases, references={"adam_step": reference}, expected=expected
+    mistakes=MISTAKES, make_cases=make_cases, references={"adam_step": reference}, expected=expected
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 F64 = torch.float64
 
@@ -50,4 +50,130 @@ def make_cases(seed: int) -> list[Case]:
     ]
 
 
-EXERCISE = ExerciseCode(make_cases=make_cases, references={"batch_norm": reference})
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def _batch_norm(
+    X: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    running_mean: torch.Tensor,
+    running_var: torch.Tensor,
+    eps: float,
+    momentum: float,
+    training: bool,
+    mistake: str,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Batch norm as a member writes it, with one named mistake put in."""
+    dims = (0,) if X.dim() == 2 else (0, 2, 3)
+    shape = (1, -1) if X.dim() == 2 else (1, -1, 1, 1)
+    if training or mistake == "batch_stats_in_eval":
+        mean = X.mean(dim=dims)
+        var = ((X - mean.reshape(shape)) ** 2).mean(dim=dims)
+        m = X.numel() // X.shape[1]
+        unbiased = var if mistake == "biased_running_var" else var * m / (m - 1)
+        keep = momentum if mistake == "momentum_reversed" else 1 - momentum
+        new_mean = keep * running_mean + (1 - keep) * mean
+        new_var = keep * running_var + (1 - keep) * unbiased
+    else:
+        mean, var = running_mean, running_var
+    if not training:
+        new_mean, new_var = running_mean.clone(), running_var.clone()
+    centred = X - mean.reshape(shape)
+    if mistake == "eps_outside_sqrt":
+        X_hat = centred / (torch.sqrt(var.reshape(shape)) + eps)
+    else:
+        X_hat = centred / torch.sqrt(var.reshape(shape) + eps)
+    return gamma.reshape(shape) * X_hat + beta.reshape(shape), new_mean, new_var
+
+
+def batch_norm_biased_running_var(
+    X: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    running_mean: torch.Tensor,
+    running_var: torch.Tensor,
+    eps: float,
+    momentum: float,
+    training: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    args = (X, gamma, beta, running_mean, running_var, eps, momentum, training)
+    return _batch_norm(*args, "biased_running_var")
+
+
+def batch_norm_batch_stats_in_eval(
+    X: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    running_mean: torch.Tensor,
+    running_var: torch.Tensor,
+    eps: float,
+    momentum: float,
+    training: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    args = (X, gamma, beta, running_mean, running_var, eps, momentum, training)
+    return _batch_norm(*args, "batch_stats_in_eval")
+
+
+def batch_norm_momentum_reversed(
+    X: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    running_mean: torch.Tensor,
+    running_var: torch.Tensor,
+    eps: float,
+    momentum: float,
+    training: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    args = (X, gamma, beta, running_mean, running_var, eps, momentum, training)
+    return _batch_norm(*args, "momentum_reversed")
+
+
+def batch_norm_eps_outside_sqrt(
+    X: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    running_mean: torch.Tensor,
+    running_var: torch.Tensor,
+    eps: float,
+    momentum: float,
+    training: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    args = (X, gamma, beta, running_mean, running_var, eps, momentum, training)
+    return _batch_norm(*args, "eps_outside_sqrt")
+
+
+MISTAKES = (
+    Mistake(
+        "biased_running_var",
+        "this updates the running variance with the biased batch variance (the book's way); "
+        "here, as in PyTorch, it gets the unbiased one, σ²·m/(m - 1)",
+        "8.5",
+        {"batch_norm": batch_norm_biased_running_var},
+    ),
+    Mistake(
+        "batch_stats_in_eval",
+        "this normalises with the batch's statistics in evaluation mode: outside training, "
+        "use the running mean and variance",
+        "8.5",
+        {"batch_norm": batch_norm_batch_stats_in_eval},
+    ),
+    Mistake(
+        "momentum_reversed",
+        "this keeps momentum of the old running statistic (the book's convention); here "
+        "running = (1 - momentum)·running + momentum·batch, as in PyTorch",
+        "8.5",
+        {"batch_norm": batch_norm_momentum_reversed},
+    ),
+    Mistake(
+        "eps_outside_sqrt",
+        "this adds eps after the square root: divide by √(σ² + eps)",
+        "8.5",
+        {"batch_norm": batch_norm_eps_outside_sqrt},
+    ),
+)
+
+
+EXERCISE = ExerciseCode(
+    mistakes=MISTAKES, make_cases=make_cases, references={"batch_norm": reference}
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 F64 = torch.float64
 
@@ -44,4 +44,104 @@ def make_cases(seed: int) -> list[Case]:
     ]
 
 
-EXERCISE = ExerciseCode(make_cases=make_cases, references={"conv2d": reference})
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def _correlate(P: torch.Tensor, K: torch.Tensor, stride: tuple[int, int]) -> torch.Tensor:
+    """Cross-correlation of an already padded input with the kernel, without bias."""
+    (sh, sw), (kh, kw) = stride, K.shape[2:]
+    oh, ow = (P.shape[2] - kh) // sh + 1, (P.shape[3] - kw) // sw + 1
+    Y = torch.zeros(P.shape[0], K.shape[0], oh, ow, dtype=P.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            window = P[:, None, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
+            Y[:, :, i, j] = (window * K[None]).sum(dim=(2, 3, 4))
+    return Y
+
+
+def _pad(X: torch.Tensor, top: int, bottom: int, left: int, right: int) -> torch.Tensor:
+    B, C, H, W = X.shape
+    P = torch.zeros(B, C, H + top + bottom, W + left + right, dtype=X.dtype)
+    P[:, :, top : top + H, left : left + W] = X
+    return P
+
+
+def conv2d_flipped_kernel(
+    X: torch.Tensor,
+    K: torch.Tensor,
+    b: torch.Tensor,
+    stride: tuple[int, int] = (1, 1),
+    padding: tuple[int, int] = (0, 0),
+) -> torch.Tensor:
+    ph, pw = padding
+    P = _pad(X, ph, ph, pw, pw)
+    return _correlate(P, K.flip(2, 3), stride) + b[None, :, None, None]
+
+
+def conv2d_padding_one_side(
+    X: torch.Tensor,
+    K: torch.Tensor,
+    b: torch.Tensor,
+    stride: tuple[int, int] = (1, 1),
+    padding: tuple[int, int] = (0, 0),
+) -> torch.Tensor:
+    ph, pw = padding
+    P = _pad(X, 2 * ph, 0, 2 * pw, 0)
+    return _correlate(P, K, stride) + b[None, :, None, None]
+
+
+def conv2d_without_stride(
+    X: torch.Tensor,
+    K: torch.Tensor,
+    b: torch.Tensor,
+    stride: tuple[int, int] = (1, 1),
+    padding: tuple[int, int] = (0, 0),
+) -> torch.Tensor:
+    ph, pw = padding
+    P = _pad(X, ph, ph, pw, pw)
+    return _correlate(P, K, (1, 1)) + b[None, :, None, None]
+
+
+def conv2d_without_bias(
+    X: torch.Tensor,
+    K: torch.Tensor,
+    b: torch.Tensor,
+    stride: tuple[int, int] = (1, 1),
+    padding: tuple[int, int] = (0, 0),
+) -> torch.Tensor:
+    ph, pw = padding
+    return _correlate(_pad(X, ph, ph, pw, pw), K, stride)
+
+
+MISTAKES = (
+    Mistake(
+        "flipped_kernel",
+        "this flips the kernel (a true convolution): deep learning's conv2d is a "
+        "cross-correlation, the kernel is not flipped",
+        "7.2",
+        {"conv2d": conv2d_flipped_kernel},
+    ),
+    Mistake(
+        "padding_one_side",
+        "this puts all the padding on the top and left: padding (p_h, p_w) adds p_h rows on "
+        "top and bottom and p_w columns on each side",
+        "7.3",
+        {"conv2d": conv2d_padding_one_side},
+    ),
+    Mistake(
+        "stride_ignored",
+        "this slides the kernel one step at a time: with stride (s_h, s_w) the window moves "
+        "s_h rows and s_w columns",
+        "7.3",
+        {"conv2d": conv2d_without_stride},
+    ),
+    Mistake(
+        "bias_forgotten",
+        "this leaves out the bias: add b[o] to every output of channel o",
+        "7.2",
+        {"conv2d": conv2d_without_bias},
+    ),
+)
+
+
+EXERCISE = ExerciseCode(mistakes=MISTAKES, make_cases=make_cases, references={"conv2d": reference})

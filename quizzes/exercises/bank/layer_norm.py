@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 F64 = torch.float64
 
@@ -36,4 +36,71 @@ def make_cases(seed: int) -> list[Case]:
     ]
 
 
-EXERCISE = ExerciseCode(make_cases=make_cases, references={"layer_norm": reference})
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def layer_norm_eps_outside_sqrt(
+    X: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float
+) -> torch.Tensor:
+    mean = X.mean(dim=-1, keepdim=True)
+    var = ((X - mean) ** 2).mean(dim=-1, keepdim=True)
+    return gamma * (X - mean) / (torch.sqrt(var) + eps) + beta
+
+
+def layer_norm_unbiased_var(
+    X: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float
+) -> torch.Tensor:
+    mean = X.mean(dim=-1, keepdim=True)
+    var = ((X - mean) ** 2).sum(dim=-1, keepdim=True) / (X.shape[-1] - 1)
+    return gamma * (X - mean) / torch.sqrt(var + eps) + beta
+
+
+def layer_norm_over_batch(
+    X: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float
+) -> torch.Tensor:
+    mean = X.mean(dim=0, keepdim=True)
+    var = ((X - mean) ** 2).mean(dim=0, keepdim=True)
+    return gamma * (X - mean) / torch.sqrt(var + eps) + beta
+
+
+def layer_norm_detached_statistics(
+    X: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float
+) -> torch.Tensor:
+    mean = X.mean(dim=-1, keepdim=True).detach()
+    var = ((X - mean) ** 2).mean(dim=-1, keepdim=True).detach()
+    return gamma * (X - mean) / torch.sqrt(var + eps) + beta
+
+
+MISTAKES = (
+    Mistake(
+        "eps_outside_sqrt",
+        "this adds eps after the square root: divide by √(σ² + eps), which matters for "
+        "nearly constant rows",
+        "8.5",
+        {"layer_norm": layer_norm_eps_outside_sqrt},
+    ),
+    Mistake(
+        "unbiased_variance",
+        "this divides the variance by d - 1: layer norm uses the biased variance, divided by d",
+        "8.5",
+        {"layer_norm": layer_norm_unbiased_var},
+    ),
+    Mistake(
+        "over_the_batch",
+        "this normalises each feature over the batch (batch norm): layer norm normalises each "
+        "token over its own features, the last dimension",
+        "11.7",
+        {"layer_norm": layer_norm_over_batch},
+    ),
+    Mistake(
+        "detached_statistics",
+        "this detaches the mean and variance, so the gradient misses their dependence on X",
+        "5.3",
+        {"layer_norm": layer_norm_detached_statistics},
+    ),
+)
+
+
+EXERCISE = ExerciseCode(
+    mistakes=MISTAKES, make_cases=make_cases, references={"layer_norm": reference}
+)

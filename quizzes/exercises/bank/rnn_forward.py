@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 F64 = torch.float64
 
@@ -47,4 +47,67 @@ def make_cases(seed: int) -> list[Case]:
     ]
 
 
-EXERCISE = ExerciseCode(make_cases=make_cases, references={"rnn_forward": reference})
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def _rnn(
+    X: torch.Tensor,
+    H: torch.Tensor,
+    W_xh: torch.Tensor,
+    W_hh: torch.Tensor,
+    b_h: torch.Tensor,
+    recurrent: bool,
+    activation: str,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    outputs = []
+    for x in X:
+        z = x @ W_xh + b_h + (H @ W_hh if recurrent else 0)
+        H = torch.tanh(z) if activation == "tanh" else torch.relu(z)
+        outputs.append(H)
+    return torch.stack(outputs), H
+
+
+def rnn_transposed_recurrence(
+    X: torch.Tensor, H0: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor, b_h: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    return _rnn(X, H0, W_xh, W_hh.T, b_h, True, "tanh")
+
+
+def rnn_without_recurrence(
+    X: torch.Tensor, H0: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor, b_h: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    return _rnn(X, H0, W_xh, W_hh, b_h, False, "tanh")
+
+
+def rnn_relu(
+    X: torch.Tensor, H0: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor, b_h: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    return _rnn(X, H0, W_xh, W_hh, b_h, True, "relu")
+
+
+MISTAKES = (
+    Mistake(
+        "transposed_recurrent_weights",
+        "this multiplies by W_hh transposed: the book's convention is H_t = tanh(X_t W_xh + "
+        "H_(t-1) W_hh + b_h)",
+        "9.5",
+        {"rnn_forward": rnn_transposed_recurrence},
+    ),
+    Mistake(
+        "no_recurrence",
+        "this ignores the previous hidden state: each step must add H_(t-1) W_hh",
+        "9.4",
+        {"rnn_forward": rnn_without_recurrence},
+    ),
+    Mistake(
+        "relu_activation",
+        "this uses ReLU: the book's RNN applies tanh to the hidden state",
+        "9.5",
+        {"rnn_forward": rnn_relu},
+    ),
+)
+
+
+EXERCISE = ExerciseCode(
+    mistakes=MISTAKES, make_cases=make_cases, references={"rnn_forward": reference}
+)

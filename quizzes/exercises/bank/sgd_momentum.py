@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from quizzes.exercises.bank import _optim
-from quizzes.exercises.cases import Case, ExerciseCode
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 HYPER = {"lr": 0.05, "momentum": 0.9}
 
@@ -41,6 +41,73 @@ def expected(case: Case) -> Any:
     return _optim.torch_rollout(case, make, ["momentum_buffer"])
 
 
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def momentum_dampened(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor],
+    t: int,
+    lr: float,
+    momentum: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
+    (v,) = state
+    v = momentum * v + (1 - momentum) * grad
+    return param - lr * v, (v,)
+
+
+def momentum_lr_inside(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor],
+    t: int,
+    lr: float,
+    momentum: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
+    (v,) = state
+    v = momentum * v + lr * grad
+    return param - v, (v,)
+
+
+def momentum_forgotten(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor],
+    t: int,
+    lr: float,
+    momentum: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
+    return param - lr * grad, (grad.clone(),)
+
+
+MISTAKES = (
+    Mistake(
+        "dampened",
+        "this averages the gradient into the velocity, (1 - momentum)·g: here v ← momentum·v "
+        "+ g, with no dampening",
+        "12.6",
+        {"sgd_momentum_step": momentum_dampened},
+    ),
+    Mistake(
+        "lr_inside_velocity",
+        "this puts the learning rate inside the velocity (v ← momentum·v + lr·g): the "
+        "statement keeps it outside, x ← x - lr·v, so the returned velocity differs",
+        "12.6",
+        {"sgd_momentum_step": momentum_lr_inside},
+    ),
+    Mistake(
+        "no_momentum",
+        "this is plain gradient descent: the velocity must carry momentum·v from step to step",
+        "12.6",
+        {"sgd_momentum_step": momentum_forgotten},
+    ),
+)
+
+
 EXERCISE = ExerciseCode(
-    make_cases=make_cases, references={"sgd_momentum_step": reference}, expected=expected
+    mistakes=MISTAKES,
+    make_cases=make_cases,
+    references={"sgd_momentum_step": reference},
+    expected=expected,
 )
