@@ -6,6 +6,7 @@ the token checked, `sha` conflicts as GitHub answers them, and injectable failur
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import time
@@ -64,6 +65,8 @@ class FakeGitHubApi:
         self.calls: list[Call] = []
         # operation → responses (status, headers, JSON body) to give before the real one
         self.failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
+        # operation → seconds it takes (so that two bot processes overlap in it)
+        self.slow: dict[str, float] = {}
         # Someone edits the file on GitHub just before each of the next N writes.
         self.concurrent_edits = 0
         self._runner: web.AppRunner | None = None
@@ -135,6 +138,7 @@ class FakeGitHubApi:
             "unknown",
         )
         self.calls.append(Call(operation, time.monotonic(), variables))
+        await asyncio.sleep(self.slow.get(operation, 0))
         if (injected := self._injected(operation)) is not None:
             return injected
         data = self._answer(operation, variables)
@@ -217,6 +221,7 @@ class FakeGitHubApi:
         repo, path = _where(request)
         body = await request.json()
         self.calls.append(Call(f"PUT {path}", time.monotonic(), body))
+        await asyncio.sleep(self.slow.get("PUT", 0))
         if (injected := self._injected(f"PUT {path}")) is not None:
             return injected
         if self.concurrent_edits > 0:
