@@ -8,6 +8,7 @@ mistake's functions back into a file a member could submit, for the end-to-end r
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import textwrap
@@ -17,11 +18,11 @@ from types import FunctionType
 from typing import Any
 
 from quizzes.exercises import harness
-from quizzes.exercises.cases import Mismatch, encode_cases
+from quizzes.exercises.cases import Leaves, Mismatch, encode_cases
 from quizzes.exercises.catalog import get_exercise
 from quizzes.exercises.compare import compare
 from quizzes.exercises.diagnosis import diagnose
-from quizzes.exercises.grader import load_code, prepare
+from quizzes.exercises.grader import Prepared, load_code, prepare
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,7 @@ def grade_in_process(
 ) -> Outcome:
     """Score `functions` (one per exercise function) on the cases of `seed`."""
     spec, code = get_exercise(exercise), load_code(exercise)
-    prepared = prepare(spec, code, "", seed)
-    entries, tensors = encode_cases(list(prepared.cases), spec.functions[0])
+    prepared, entries, tensors = _prepared(exercise, seed)
     tests = []
     for case, entry, want in zip(prepared.cases, entries, prepared.expected, strict=True):
         plan = spec.test(case.name)
@@ -70,6 +70,15 @@ def grade_in_process(
         found = diagnose(spec, code, case, entry, tensors, got)
         tests.append(TestOutcome(case.name, 0, mismatch, found.id if found else None))
     return Outcome(sum(t.points for t in tests), spec.max_score, tuple(tests))
+
+
+@functools.cache
+def _prepared(exercise: str, seed: int) -> tuple[Prepared, list[dict[str, Any]], Leaves]:
+    """The cases and expected outputs of a seed, computed once per test session."""
+    spec = get_exercise(exercise)
+    prepared = prepare(spec, load_code(exercise), "", seed)
+    entries, tensors = encode_cases(list(prepared.cases), spec.functions[0])
+    return prepared, entries, tensors
 
 
 def member_source(functions: Mapping[str, Callable[..., Any]]) -> str:

@@ -1,22 +1,47 @@
-"""Cases and check for `train_linreg_sgd` (d2l 3.4): train until close to the optimum."""
+"""Cases and reference for `train_linreg_sgd` (d2l 3.4): the specified SGD, run exactly."""
 
 from __future__ import annotations
 
 import torch
 
-from quizzes.exercises.cases import Case, ExerciseCode, Leaves, Mismatch
+from quizzes.exercises.cases import Case, ExerciseCode, Mistake
 
 F64 = torch.float64
-THRESHOLD = 0.02
 
 
 def reference(
     X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, epochs: int, seed: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The least-squares optimum, the point minibatch SGD must come close to."""
-    design = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
-    solution = torch.linalg.lstsq(design, y[:, None]).solution[:, 0]
-    return solution[:-1], solution[-1]
+    """The SGD the statement specifies: the grader compares with this very run (same
+    shuffles, same epochs), not only with the optimum, so a shortcut that lands near the
+    optimum some other way does not pass."""
+    return _sgd(X, y, lr, batch_size, epochs, seed, "")
+
+
+def _sgd(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    mistake: str,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Minibatch SGD as a member writes it, with one named mistake put in (or none)."""
+    g = torch.Generator().manual_seed(seed)
+    n, d = X.shape
+    w = torch.zeros(d, dtype=X.dtype)
+    b = torch.zeros((), dtype=X.dtype)
+    for _ in range(epochs - 1 if mistake == "one_epoch_short" else epochs):
+        order = torch.arange(n) if mistake == "no_shuffle" else torch.randperm(n, generator=g)
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            err = X[idx] @ w + b - y[idx]
+            size = 1 if mistake == "summed_gradients" else len(idx)
+            w = w - lr * X[idx].T @ err / size
+            if mistake != "bias_not_updated":
+                b = b - lr * err.sum() / size
+    return w, b
 
 
 def make_cases(seed: int) -> list[Case]:
@@ -39,34 +64,68 @@ def make_cases(seed: int) -> list[Case]:
     b1, b2 = (float(v) for v in torch.randn(2, generator=g) * 2)
     return [
         Case("book_problem", (*book, 0.03, 10, 3, 0)),
-        Case("random_problem", (*problem(800, random_w(4), b1), 0.03, 10, 4, seed + 1)),
-        Case("wide_problem", (*problem(1200, random_w(8), b2), 0.05, 20, 5, seed + 2)),
+        Case("random_problem", (*problem(400, random_w(4), b1), 0.03, 10, 3, seed + 1)),
+        Case("wide_problem", (*problem(600, random_w(8), b2), 0.05, 20, 4, seed + 2)),
     ]
 
 
-def check(case: Case, got: Leaves, want: Leaves) -> Mismatch | None:
-    """(w, b) must have the right shapes and lie within THRESHOLD of the optimum."""
-    if set(got) != {"out.0", "out.1"}:
-        return Mismatch("wrong output structure", "return a tuple (w, b)")
-    for path in ("out.0", "out.1"):
-        if got[path].shape != want[path].shape or got[path].dtype != want[path].dtype:
-            return Mismatch(
-                "wrong shape or dtype",
-                f"{path}: expected {tuple(want[path].shape)} {want[path].dtype}, "
-                f"got {tuple(got[path].shape)} {got[path].dtype}",
-            )
-    error = (
-        torch.linalg.vector_norm(got["out.0"] - want["out.0"])
-        + (got["out.1"] - want["out.1"]).abs()
-    )
-    if not bool(error < THRESHOLD):  # NaN fails too
-        return Mismatch(
-            "not trained well enough",
-            f"|w - w*| + |b - b*| = {float(error):.4g}, must be below {THRESHOLD}",
-        )
-    return None
+# Typical mistakes, written as a member would (no forbidden API), for the diagnosis.
+
+
+def sgd_one_epoch_short(
+    X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, epochs: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    return _sgd(X, y, lr, batch_size, epochs, seed, "one_epoch_short")
+
+
+def sgd_without_shuffling(
+    X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, epochs: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    return _sgd(X, y, lr, batch_size, epochs, seed, "no_shuffle")
+
+
+def sgd_summed_gradients(
+    X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, epochs: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    return _sgd(X, y, lr, batch_size, epochs, seed, "summed_gradients")
+
+
+def sgd_fixed_bias(
+    X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, epochs: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    return _sgd(X, y, lr, batch_size, epochs, seed, "bias_not_updated")
+
+
+MISTAKES = (
+    Mistake(
+        "one_epoch_short",
+        "this stops one epoch early: run every one of the `epochs` passes over the data",
+        "3.4",
+        {"train_linreg_sgd": sgd_one_epoch_short},
+    ),
+    Mistake(
+        "no_shuffle",
+        "this walks through the examples in their original order: shuffle the indices with "
+        "torch.randperm at the start of every epoch",
+        "3.4",
+        {"train_linreg_sgd": sgd_without_shuffling},
+    ),
+    Mistake(
+        "summed_gradients",
+        "this sums the minibatch's gradients: the loss is the mean over the minibatch, so "
+        "divide by its size",
+        "3.4",
+        {"train_linreg_sgd": sgd_summed_gradients},
+    ),
+    Mistake(
+        "bias_not_updated",
+        "this never updates the bias b: it takes a gradient step too",
+        "3.4",
+        {"train_linreg_sgd": sgd_fixed_bias},
+    ),
+)
 
 
 EXERCISE = ExerciseCode(
-    make_cases=make_cases, references={"train_linreg_sgd": reference}, check=check
+    mistakes=MISTAKES, make_cases=make_cases, references={"train_linreg_sgd": reference}
 )
