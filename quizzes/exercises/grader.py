@@ -27,9 +27,10 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from bot.sandbox.types import Executor, SandboxJob, SandboxResult
+from quizzes.content import import_file
 from quizzes.exercises import harness
 from quizzes.exercises.cases import Case, ExerciseCode, Leaves, Mismatch, encode_cases
-from quizzes.exercises.catalog import get_exercise
+from quizzes.exercises.catalog import get_entry, get_exercise
 from quizzes.exercises.compare import compare
 from quizzes.exercises.diagnosis import describe, diagnose, section_link
 from quizzes.exercises.result import (
@@ -64,9 +65,16 @@ _EXCEPTION_NAMES = frozenset(
 
 
 def load_code(exercise_id: str) -> ExerciseCode:
-    """The Python half of an exercise (`bank/<id>.py`)."""
-    module = importlib.import_module(f"quizzes.exercises.bank.{exercise_id}")
-    code: ExerciseCode = module.EXERCISE
+    """The Python half of an exercise: `bank/<id>.py`, or the `<id>.py` beside a content
+    folder's `<id>.yaml` (trusted, organizers' code, like the bank)."""
+    path = get_entry(exercise_id).code_path
+    if path is None:
+        module = importlib.import_module(f"quizzes.exercises.bank.{exercise_id}")
+    else:
+        module = import_file(path.resolve(), f"studybot_content.exercises.{exercise_id}")
+    code = getattr(module, "EXERCISE", None)
+    if not isinstance(code, ExerciseCode):
+        raise TypeError(f"{path or exercise_id}: EXERCISE must be an ExerciseCode")
     return code
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from quizzes.content import question_dirs
 from quizzes.questions._schema import Question, Topic
 
 BANK_DIR = Path(__file__).resolve().parent.parent / "bank"
@@ -107,13 +108,14 @@ def load_bank(directory: Path | None = None) -> Bank:
 
 @functools.cache
 def _shipped_bank() -> Bank:
-    return _load_dir(BANK_DIR)
+    # The organizers' content folder joins the built-in bank (issue 22, quizzes.content).
+    return _load_dir(BANK_DIR, *question_dirs())
 
 
-def _load_dir(directory: Path) -> Bank:
+def _load_dir(directory: Path, *more: Path) -> Bank:
     topics: list[Topic] = []
     problems: list[BankProblem] = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in [p for d in (directory, *more) for p in sorted(d.glob("*.yaml"))]:
         try:
             topics.append(load_topic(path))
         except BankError as exc:
