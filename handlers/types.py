@@ -47,6 +47,50 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class PickOption:
+    """One option of a `Picker`: what it shows and the value it contributes."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Picker:
+    """Tick one or more options, then submit (checkboxes and a Submit button on Slack, a
+    multi-select menu on Discord). Submitting sends `command` with `{picked}` replaced by
+    the ticked values, space-separated, as if the member had typed it."""
+
+    options: tuple[PickOption, ...]
+    command: str  # e.g. "answer {picked} q42"
+    placeholder: str = "Pick every correct choice"
+    submit_label: str = "Submit"
+
+    def command_for(self, values: list[str]) -> str:
+        known = [o.value for o in self.options]
+        picked = [v for v in known if v in values]  # in option order, unknown values dropped
+        return self.command.replace("{picked}", " ".join(picked))
+
+
+@dataclass(frozen=True)
+class AnswerBox:
+    """A button that opens a form with one text input (a Slack or Discord modal); submitting
+    sends `command` with `{text}` replaced by what was typed. A number is expected: text that
+    isn't one, or lies outside [low, high], is refused inside the form (see
+    `handlers.controls.box_error`)."""
+
+    label: str  # the button, e.g. "Answer"
+    title: str  # the form's title (Slack allows 24 characters, Discord 45)
+    prompt: str  # the question, shown above the input where the platform can
+    command: str  # e.g. "answer {text} q42"
+    placeholder: str = "0.375, 3/8 or 37.5%"
+    low: float | None = None
+    high: float | None = None
+
+    def command_for(self, text: str) -> str:
+        return self.command.replace("{text}", " ".join(text.split()))
+
+
+@dataclass(frozen=True)
 class ReplyFile:
     name: str
     content: bytes
@@ -61,6 +105,9 @@ class Reply:
     code: str | None = None
     code_language: str = ""
     choices: tuple[Choice, ...] = ()
+    # Answer controls (issue 18): at most one of each per reply; console shows typed forms.
+    picker: Picker | None = None
+    answer_box: AnswerBox | None = None
     files: tuple[ReplyFile, ...] = ()
     footer: str | None = None
     ephemeral: bool = False

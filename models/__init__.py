@@ -20,10 +20,12 @@ from models.tables import (
     Session,
     Submission,
 )
+from models.web_tables import CalendarRevision, PublicName, WebKey
 
 __all__ = [
     "Assignment",
     "Base",
+    "CalendarRevision",
     "Certificate",
     "Cohort",
     "Enrollment",
@@ -39,6 +41,7 @@ __all__ = [
     "NudgeOptOut",
     "OutboxMessage",
     "PlatformBinding",
+    "PublicName",
     "Question",
     "QuestionVote",
     "QuizAttempt",
@@ -48,4 +51,5 @@ __all__ = [
     "Rsvp",
     "Session",
     "Submission",
+    "WebKey",
 ]

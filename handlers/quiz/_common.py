@@ -9,7 +9,7 @@ from string import ascii_lowercase as LETTERS
 
 from handlers.context import UsageError
 from handlers.text import when
-from handlers.types import Choice, Reply
+from handlers.types import AnswerBox, Choice, Picker, PickOption, Reply
 from quizzes.questions import (
     Bank,
     RenderedQuestion,
@@ -147,16 +147,39 @@ def question_card(
                 Choice(f"{letter}) {text}"[:75], f"answer {letter} {ref}")
                 for letter, text in lettered
             )
+    picker, box = None, None
     if rq.type == "numeric":
         lines.append(
-            f"Type `d2l answer VALUE` (0.375, 3/8 and 37.5% all work). {tolerance_hint(rq)}"
+            "Press **Answer**, or type `d2l answer VALUE` (0.375, 3/8 and 37.5% all work). "
+            f"{tolerance_hint(rq)}"
+        )
+        low, high = rq.answer_range or (None, None)
+        box = AnswerBox(
+            label="Answer",
+            title="Your answer",
+            prompt=rq.prompt.strip(),
+            command=f"answer {{text}} {ref}",
+            low=low,
+            high=high,
         )
     elif rq.type == "multiple":
-        lines.append("Pick every correct choice: type `d2l answer a c`.")
+        lines.append("Tick every correct choice and submit, or type `d2l answer a c`.")
+        picker = Picker(
+            options=tuple(
+                PickOption(f"{LETTERS[i]}) {text}", LETTERS[i]) for i, text in enumerate(rq.choices)
+            ),
+            command=f"answer {{picked}} {ref}",
+        )
     seconds = int(time_limit(rq).total_seconds())
     footer = f"{rq.id} · d2l {rq.section} · {seconds} s to answer (until {when(deadline, 'T')})"
     if how:
         footer += f" · {how}"
     return Reply(
-        title=title, text="\n".join(lines), choices=choices, footer=footer, ephemeral=ephemeral
+        title=title,
+        text="\n".join(lines),
+        choices=choices,
+        picker=picker,
+        answer_box=box,
+        footer=footer,
+        ephemeral=ephemeral,
     )

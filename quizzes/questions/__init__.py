@@ -14,13 +14,20 @@ Typical use from a chat handler (no database access here; the caller stores atte
 from quizzes.questions._check import AnswerResult, check_answer, explain, tolerance_hint
 from quizzes.questions._loader import Bank, BankError, BankProblem, load_bank, load_topic
 from quizzes.questions._params import instance_seed, sample_params
+from quizzes.questions._parse import UnreadableAnswer, check_range, parse_number
 from quizzes.questions._registry import (
     answer_function,
     common_mistake,
     get_answer_function,
     get_mistake_function,
 )
-from quizzes.questions._render import RenderedQuestion, RenderError, format_answer, render
+from quizzes.questions._render import (
+    RenderedQuestion,
+    RenderError,
+    format_answer,
+    format_number,
+    render,
+)
 from quizzes.questions._schema import Question, Tolerance, Topic
 from quizzes.questions._select import pick_questions
 from quizzes.questions._topics import TopicInfo, list_topics, render_for
@@ -37,18 +44,22 @@ __all__ = [
     "Tolerance",
     "Topic",
     "TopicInfo",
+    "UnreadableAnswer",
     "answer_function",
     "check_answer",
+    "check_range",
     "common_mistake",
     "explain",
     "export_questions",
     "format_answer",
+    "format_number",
     "get_answer_function",
     "get_mistake_function",
     "instance_seed",
     "list_topics",
     "load_bank",
     "load_topic",
+    "parse_number",
     "pick_questions",
     "render",
     "render_for",

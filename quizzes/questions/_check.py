@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from quizzes.questions._parse import (
     UnreadableAnswer,
+    check_range,
     parse_multiple,
     parse_number,
     parse_single,
@@ -76,7 +77,8 @@ def tolerance_hint(rq: RenderedQuestion) -> str:
 
 def _parse(rq: RenderedQuestion, text: str) -> Answer:
     if rq.type == "numeric":
-        return parse_number(text)
+        low, high = rq.answer_range or (None, None)
+        return check_range(parse_number(text), low, high)
     if rq.type == "true_false":
         return parse_true_false(text)
     if rq.type == "single":

@@ -10,7 +10,7 @@ import math
 import re
 import unicodedata
 
-from quizzes.questions._render import LETTERS
+from quizzes.questions._render import LETTERS, format_number
 
 MAX_LENGTH = 200
 _DECIMAL = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -54,6 +54,18 @@ def parse_number(text: str) -> float:
         value /= 100
     if not math.isfinite(value):
         raise UnreadableAnswer("That number is too large to be an answer.")
+    return value
+
+
+def check_range(value: float, low: float | None, high: float | None) -> float:
+    """`value` if it lies within [low, high] (either end may be open); else UnreadableAnswer,
+    so an impossible answer (a probability of 1.5) is refused rather than counted wrong."""
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "−∞" if low is None else format_number(low)
+        hi = "∞" if high is None else format_number(high)
+        raise UnreadableAnswer(
+            f"{format_number(value)} is out of range: the answer lies between {lo} and {hi}."
+        )
     return value
 
 

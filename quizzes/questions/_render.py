@@ -38,6 +38,7 @@ class RenderedQuestion(BaseModel):
     seed: int
     time_limit_s: int | None = None
     magnitude: bool = False
+    answer_range: tuple[float, float] | None = None
 
 
 class RenderError(ValueError):
@@ -71,6 +72,7 @@ def render(question: Question, seed: int, topic: str = "") -> RenderedQuestion:
         seed=seed,
         time_limit_s=question.time_limit_s,
         magnitude=question.magnitude,
+        answer_range=question.answer_range,
     )
 
 

@@ -136,6 +136,9 @@ class Question(_Frozen):
     mistakes: tuple[str, ...] = ()
     # Accept the key's magnitude with either sign (a question asking "how large" a step is).
     magnitude: bool = False
+    # Numeric: answers outside [lo, hi] are refused as unreadable (a probability of 1.5),
+    # in typed answers and inside the answer forms.
+    answer_range: tuple[float, float] | None = None
     correct: bool | None = None
     tolerance: Tolerance | None = None
     explanation: str = Field(min_length=10)
@@ -217,8 +220,10 @@ class Question(_Frozen):
             raise ValueError("a numeric question needs answer: and tolerance:")
         if self.type != "numeric" and self.tolerance is not None:
             raise ValueError("tolerance: is only for numeric questions")
-        if self.type != "numeric" and (self.mistakes or self.magnitude):
-            raise ValueError("mistakes: and magnitude: are only for numeric questions")
+        if self.type != "numeric" and (self.mistakes or self.magnitude or self.answer_range):
+            raise ValueError("mistakes:, magnitude: and answer_range: are only for numeric")
+        if self.answer_range is not None and not self.answer_range[0] < self.answer_range[1]:
+            raise ValueError("answer_range: [lo, hi] needs lo < hi")
         return self
 
     @property

@@ -94,7 +94,7 @@ class Load:
             return "quiz probability 20"
         if member.card.choices:
             return member.card.choices[0].command
-        if "Pick every correct choice" in member.card.text:
+        if member.card.picker is not None:
             return "answer a"
         return "answer 0.5"
 

@@ -19,7 +19,11 @@ async def test_a_quiz_is_played_with_buttons(app: App, slack: SlackUser, fake: F
     await slack.interact(click(fake, start, ephemeral=True, user="U1"))
     for _ in range(10):  # a quiz is a handful of questions
         question = fake.hooks()[-1]
-        answers = [b for b in buttons(question["blocks"]) if b["value"].startswith("answer")]
+        answers = [
+            b
+            for b in buttons(question["blocks"])
+            if b["action_id"].startswith("d2l_choice_") and b["value"].startswith("answer")
+        ]
         before = len(fake.hooks())
         if answers:
             await slack.interact(click(fake, answers[0], ephemeral=True, user="U1"))

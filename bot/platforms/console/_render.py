@@ -32,9 +32,22 @@ def render_plain(reply: Reply) -> str:
     if reply.choices:
         parts.append("Choices (type the command to pick one):")
         parts.extend(f"{INDENT}[{c.label}]  {c.command}" for c in reply.choices)
+    parts.extend(_typed_controls(reply))
     if reply.footer:
         parts.append(reply.footer)
     return localise_tokens("\n".join(parts), reply.timezone)
+
+
+def _typed_controls(reply: Reply) -> list[str]:
+    """A terminal has no checkboxes or forms: each control shows the command it would send."""
+    lines = []
+    if reply.picker is not None:
+        typed = reply.picker.command.replace("{picked}", "LETTERS")
+        lines.append(f"{reply.picker.placeholder} (type the letters, e.g. a c):  {typed}")
+    if reply.answer_box is not None:
+        box = reply.answer_box
+        lines.append(f"{INDENT}[{box.label}]  {box.command.replace('{text}', 'VALUE')}")
+    return lines
 
 
 def console_command(words: str) -> str:

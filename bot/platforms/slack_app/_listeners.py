@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.platforms.slack_app._clients import Clients
+from bot.platforms.slack_app._controls import register_controls
 from bot.platforms.slack_app._dm import handle_direct_message, read_file
 from bot.platforms.slack_app._modal import (
     SUBMIT_VIEW,
@@ -44,6 +45,7 @@ class Bridge(Protocol):
 
 def register(bolt: AsyncApp, bridge: Bridge) -> None:
     """Attach every listener to the bolt app."""
+    register_controls(bolt, bridge)  # checkboxes, Answer buttons and their modal
 
     @bolt.command(COMMAND)
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

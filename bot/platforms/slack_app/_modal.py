@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.app import App
 from handlers.parsing import parse_message
-from handlers.types import Invocation
+from handlers.types import AnswerBox, Invocation
 
 SUBMIT_VIEW = "d2l_submit"
 MAX_CODE = 3000  # Slack's limit for a plain_text_input
@@ -81,3 +81,64 @@ def code_from_view(view: dict[str, Any]) -> str:
     values = (view.get("state") or {}).get("values") or {}
     value = (values.get("code") or {}).get("code", {}).get("value")
     return str(value or "")
+
+
+# --- the Answer form of a numeric question (issue 18) --------------------------------------
+
+ANSWER_VIEW = "d2l_answer"
+ANSWER_BLOCK = "answer"
+MAX_TITLE = 24  # Slack's limit for a modal title
+MAX_LABEL = 2000
+
+
+def answer_modal(box: AnswerBox, channel_id: str, response_url: str | None) -> dict[str, Any]:
+    """The form; the command (with the question's reference, `q42` or `r7-3`), the range and
+    where to answer travel in `private_metadata` (≤ 3000 characters)."""
+    meta = {
+        "command": box.command,
+        "low": box.low,
+        "high": box.high,
+        "channel_id": channel_id,
+        "response_url": response_url,
+    }
+    return {
+        "type": "modal",
+        "callback_id": ANSWER_VIEW,
+        "private_metadata": json.dumps(meta),
+        "title": {"type": "plain_text", "text": box.title[:MAX_TITLE] or "Answer"},
+        "submit": {"type": "plain_text", "text": "Answer"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ANSWER_BLOCK,
+                "label": {"type": "plain_text", "text": box.prompt[:MAX_LABEL] or "Your answer"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ANSWER_BLOCK,
+                    "max_length": 200,
+                    "placeholder": {"type": "plain_text", "text": box.placeholder[:150] or "…"},
+                },
+            }
+        ],
+    }
+
+
+def answer_from_view(view: dict[str, Any]) -> tuple[AnswerBox | None, str, dict[str, Any]]:
+    """What the form sends: its box (None if the metadata was tampered with), the typed
+    text, and the metadata."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        box = AnswerBox(
+            label="Answer",
+            title="",
+            prompt="",
+            command=str(meta["command"]),
+            low=None if meta.get("low") is None else float(meta["low"]),
+            high=None if meta.get("high") is None else float(meta["high"]),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None, "", {}
+    values = (view.get("state") or {}).get("values") or {}
+    text = (values.get(ANSWER_BLOCK) or {}).get(ANSWER_BLOCK, {}).get("value")
+    return (box if "{text}" in box.command else None), str(text or ""), meta

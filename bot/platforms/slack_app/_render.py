@@ -9,6 +9,7 @@ smuggle markup in through them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from bot.platforms.console import render_plain
 from bot.platforms.hints import LABELS, TITLE, render_hints
 from handlers.text import format_local, localise_tokens
-from handlers.types import Choice, Reply, ReplyField, ReplyFile
+from handlers.types import AnswerBox, Choice, Picker, Reply, ReplyField, ReplyFile
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -103,6 +104,7 @@ def render(reply: Reply) -> SlackMessage:
         for chunk in _chunks(escape(code), MAX_SECTION - 8):
             blocks.append(_section(f"```\n{chunk}\n```"))
     blocks.extend(_choices(reply.choices, zone))
+    blocks.extend(answer_controls(reply))
     if reply.footer:
         blocks.append(
             {
@@ -201,6 +203,93 @@ def _choices(choices: tuple[Choice, ...], zone: str) -> list[dict[str, Any]]:
         ]
         blocks.append({"type": "actions", "elements": buttons})
     return blocks
+
+
+# Answer controls (issue 18): checkboxes with a Submit button in one actions block, and an
+# Answer button whose value carries what its modal needs (Slack keeps no state for us).
+PICK_BLOCK = "d2l_pick"
+PICK_TICK = "d2l_pick_tick"
+PICK_SUBMIT = "d2l_pick_submit"
+BOX_OPEN = "d2l_box_open"
+MAX_CHECKBOXES = 10
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+
+
+def answer_controls(reply: Reply) -> list[dict[str, Any]]:
+    """The blocks of a reply's picker and answer box (none if it has neither)."""
+    blocks = []
+    if reply.picker is not None and len(reply.picker.command) <= MAX_BUTTON_VALUE:
+        blocks.append(_picker(reply.picker, reply.timezone))
+    if reply.answer_box is not None:
+        blocks.append(_answer_box(reply.answer_box, reply.timezone))
+    return blocks
+
+
+def _picker(picker: Picker, zone: str) -> dict[str, Any]:
+    options = [
+        {
+            "text": {"type": "plain_text", "text": _cut(plain(o.label, zone), MAX_OPTION_TEXT)},
+            "value": o.value[:MAX_OPTION_VALUE],
+        }
+        for o in picker.options[:MAX_CHECKBOXES]
+    ]
+    submit = {
+        "type": "button",
+        "action_id": PICK_SUBMIT,
+        "style": "primary",
+        "text": {"type": "plain_text", "text": _cut(plain(picker.submit_label, zone), 75)},
+        "value": picker.command,
+    }
+    ticks = {"type": "checkboxes", "action_id": PICK_TICK, "options": options}
+    return {"type": "actions", "block_id": PICK_BLOCK, "elements": [ticks, submit]}
+
+
+def _answer_box(box: AnswerBox, zone: str) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": BOX_OPEN,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": _cut(plain(box.label, zone), 75)},
+                "value": box_value(box, zone),
+            }
+        ],
+    }
+
+
+def box_value(box: AnswerBox, zone: str) -> str:
+    """The box as the button's value (≤ 2000 characters): the prompt is cut to fit."""
+    data: dict[str, Any] = {
+        "command": box.command,
+        "title": box.title,
+        "placeholder": box.placeholder,
+        "low": box.low,
+        "high": box.high,
+    }
+    room = MAX_BUTTON_VALUE - len(json.dumps({**data, "prompt": ""}, ensure_ascii=False)) - 10
+    data["prompt"] = _cut(localise_tokens(box.prompt, zone), max(room, 1))
+    return json.dumps(data, ensure_ascii=False)
+
+
+def box_from_value(value: str) -> AnswerBox | None:
+    """The box an Answer button carries; None if the value isn't one (forged or damaged)."""
+    try:
+        data = json.loads(value)
+        box = AnswerBox(
+            label="Answer",
+            title=str(data["title"]),
+            prompt=str(data["prompt"]),
+            command=str(data["command"]),
+            placeholder=str(data.get("placeholder") or ""),
+            low=None if data.get("low") is None else float(data["low"]),
+            high=None if data.get("high") is None else float(data["high"]),
+        )
+    except (ValueError, TypeError, KeyError):
+        return None
+    return box if "{text}" in box.command else None
 
 
 def _cut(text: str, limit: int) -> str:
