@@ -35,6 +35,16 @@ system-deps:
 	    echo "      install it with: sudo apt-get install bubblewrap"; \
 	  fi; \
 	fi
+	@# chromium: the browser the web pages' tests drive (Playwright never downloads one).
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (the web pages' browser tests) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "note: chromium is missing, so the browser tests are skipped."; \
+	    echo "      install it with: sudo apt-get install chromium"; \
+	  fi; \
+	fi
 	@# As root, jobs run as this unprivileged system user (else as nobody), never as root.
 	@if [ "$$(id -u)" = 0 ] && ! getent passwd studybot-sandbox >/dev/null 2>&1 \
 	    && command -v useradd >/dev/null 2>&1; then \

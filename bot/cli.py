@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import errno
 import getpass
+import logging
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -31,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="start the bot: Slack/Discord if configured, else the console"
     )
+    _web_port_option(run)
     run.set_defaults(func=cmd_run)
 
     console = commands.add_parser("console", help="talk to the bot in this terminal (stdin/stdout)")
@@ -46,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO_TIME",
         help="start the console's clock at this time, e.g. 2027-01-10T09:00 (UTC)",
     )
+    _web_port_option(console)
     console.set_defaults(func=cmd_console)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
@@ -55,11 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--down", action="store_true", help="downgrade to REVISION instead")
     migrate.set_defaults(func=cmd_migrate)
 
-    web = commands.add_parser("web", help="Slack over HTTP on $PORT (the Procfile's web)")
-    web.set_defaults(func=lambda a: serve(a.settings, only="slack"))
+    web = commands.add_parser(
+        "web", help="the web pages, and Slack over HTTP if configured, on $PORT (Procfile's web)"
+    )
+    web.set_defaults(func=lambda a: serve(a.settings, only="web"))
     discord = commands.add_parser("discord", help="the Discord gateway (the Procfile's discord)")
     discord.set_defaults(func=lambda a: serve(a.settings, only="discord"))
     worker = commands.add_parser("worker", help="a grading worker (the Procfile's worker)")
+    worker.add_argument(
+        "--check",
+        action="store_true",
+        help="print the health report (database, migrations, last outbox send) and exit: "
+        "0 healthy, 1 not",
+    )
     worker.set_defaults(func=cmd_worker)
 
     schedule = commands.add_parser("schedule", help="the session plan")
@@ -115,8 +128,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure(settings.log_level)
     args.settings = settings
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except Exception as exc:
+        problem = start_problem(exc, settings.database_url)
+        if problem is None:
+            raise
+        # One line saying what to fix; the traceback only for those who asked for it.
+        logging.getLogger("studybot").debug("the start failed", exc_info=True)
+        print(f"studybot: {problem}", file=sys.stderr)
+        return 1
     return result
+
+
+def start_problem(exc: BaseException, database_url: str) -> str | None:
+    """What an operator must fix, for the failures a start can meet (None: a real bug)."""
+    from bot.platforms.base import PlatformStartError
+
+    if isinstance(exc, PlatformStartError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return f"{exc.strerror}: another process listens on that port; stop it or set PORT"
+    cause = logs.away_cause(exc)
+    if cause is not None and _raised_in(exc, DATABASE_LIBRARIES):
+        return (
+            f"cannot reach the database at {_redact(database_url)} ({logs.one_line(cause)}): "
+            "start it, or fix STUDYBOT_DATABASE_URL"
+        )
+    return None
+
+
+DATABASE_LIBRARIES = ("sqlalchemy", "asyncpg", "aiosqlite", "psycopg", "procrastinate")
+
+
+def _raised_in(exc: BaseException, packages: tuple[str, ...]) -> bool:
+    """Whether `exc` passed through code of one of `packages` (an OSError alone could be a
+    port, a file or the database)."""
+    folders = tuple(f"{os.sep}{package}{os.sep}" for package in packages)
+    tb = exc.__traceback__
+    while tb is not None:
+        if any(folder in tb.tb_frame.f_code.co_filename for folder in folders):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -137,19 +191,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
     if not (settings.slack_enabled or settings.discord_enabled):
         print("No Slack or Discord credentials set: starting the console.", file=sys.stderr)
-        return cmd_console(argparse.Namespace(settings=settings, user=None, out=None, clock=None))
+        return cmd_console(
+            argparse.Namespace(
+                settings=settings, user=None, out=None, clock=None, web_port=args.web_port
+            )
+        )
     return serve(settings, only=None)
 
 
 def serve(settings: Settings, only: str | None) -> int:
     """Run the configured chat platforms (or just `only`) with outbox delivery."""
     from bot.app import App
+    from bot.health import mount_health
     from bot.platforms.base import Platform
     from bot.runner import run_platforms
 
-    slack = settings.slack_enabled and only in (None, "slack")
+    slack = settings.slack_enabled and only in (None, "slack", "web")
     discord = settings.discord_enabled and only in (None, "discord")
-    if not (slack or discord):
+    pages = only in (None, "web")  # the web pages, with Slack's endpoints mounted on them
+    if not (slack or discord or pages):
         print(
             f"studybot: {only or 'run'} needs {PROCESS_NEEDS.get(only or '', 'credentials')}",
             file=sys.stderr,
@@ -159,10 +219,19 @@ def serve(settings: Settings, only: str | None) -> int:
     async def main() -> None:
         app = await App.create(settings)
         platforms: list[Platform] = []
+        server = None
+        if pages:
+            from bot.web import Limits, WebServer, build_site
+
+            server = WebServer(build_site(app, limits=Limits()), "0.0.0.0", settings.port)
+            mount_health(server.web_app, app)
         if slack:
             from bot.platforms.slack_app import SlackPlatform
 
-            platforms.append(SlackPlatform(app, settings))
+            slack_platform = SlackPlatform(app, settings)
+            if server is not None:
+                slack_platform.mount(server.web_app)
+            platforms.append(slack_platform)
         if discord:
             from bot.platforms.discord_bot import DiscordPlatform
 
@@ -178,8 +247,12 @@ def serve(settings: Settings, only: str | None) -> int:
         try:
             # `web` and `discord` are Procfile processes: its `worker` grades on PostgreSQL.
             async with embedded_grading(app, children=only is None):
+                if server is not None:
+                    await server.start()
                 await run_platforms(app, platforms)
         finally:
+            if server is not None:
+                await server.stop()
             await app.close()
 
     asyncio.run(main())
@@ -208,11 +281,14 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out).resolve() if args.out else settings.output_dir
     user = args.user or _login_name()
+    web_port: int = getattr(args, "web_port", 0)
+    if web_port and settings.public_url is None:  # links in replies point at this console
+        settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{web_port}"})
 
     async def session() -> int:
         app = await App.create(settings, clock=clock)
         try:
-            async with embedded_grading(app):
+            async with embedded_grading(app), console_pages(app, web_port):
                 return await ConsoleAdapter(app, user=user, out_dir=out_dir).run()
         finally:
             await app.close()
@@ -225,16 +301,17 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_schedule_ics(args: argparse.Namespace) -> int:
     from bot.app import App
-    from handlers.calendar import build_ics
+    from handlers.calendar import cohort_ics
     from models.cohorts import first_cohort
 
     async def export() -> bytes:
         app = await App.create(args.settings)
         try:
-            async with app.services.sessions() as db:
+            async with app.services.sessions() as db, db.begin():
                 cohort = await first_cohort(db)
                 assert cohort is not None  # App.create made one
-                return build_ics(cohort, app.services.curriculum, app.services.clock.now())
+                now = app.services.clock.now()
+                return await cohort_ics(db, cohort, app.services.curriculum, now)
         finally:
             await app.close()
 
@@ -249,6 +326,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from models.migrate import upgrade_async
 
     settings: Settings = args.settings
+    if args.check:
+        return cmd_health_check(settings)
     if not is_postgres(settings.database_url):
         print(
             "studybot: worker needs PostgreSQL (STUDYBOT_DATABASE_URL=postgresql+asyncpg://...); "
@@ -265,6 +344,63 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     asyncio.run(main())
     return 0
+
+
+CONSOLE_WEB_PORT = 8000
+
+
+def _web_port_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=CONSOLE_WEB_PORT,
+        metavar="PORT",
+        help=f"serve the web pages on 127.0.0.1:PORT while the console runs (default "
+        f"{CONSOLE_WEB_PORT}; 0 turns them off)",
+    )
+
+
+@contextlib.asynccontextmanager
+async def console_pages(app: App, port: int) -> AsyncIterator[None]:
+    """The web pages on this machine while the console runs (`--web-port`, 0: none)."""
+    if not port:
+        yield
+        return
+    from bot.web import Limits, WebServer, build_site
+
+    server = WebServer(build_site(app, limits=Limits()), "127.0.0.1", port)
+    try:
+        await server.start()
+    except OSError as exc:
+        print(
+            f"studybot: the web pages are off: port {port} is taken ({exc.strerror}); "
+            "choose another with --web-port",
+            file=sys.stderr,
+        )
+        yield
+        return
+    print(f"Web pages: {server.url}/ (--web-port 0 turns them off)", file=sys.stderr)
+    try:
+        yield
+    finally:
+        await server.stop()
+
+
+def cmd_health_check(settings: Settings) -> int:
+    """`studybot worker --check`: the report `GET /healthz` gives, for this host's worker."""
+    from bot.health import check_health
+    from models.db import create_engine
+
+    async def check() -> bool:
+        engine = create_engine(settings.database_url)
+        try:
+            report = await check_health(engine, dt.datetime.now(dt.UTC))
+        finally:
+            await engine.dispose()
+        print("\n".join(report.lines()))
+        return report.healthy
+
+    return 0 if asyncio.run(check()) else 1
 
 
 @contextlib.asynccontextmanager

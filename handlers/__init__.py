@@ -14,10 +14,12 @@ from handlers import (
     membership,
     outbox_admin,
     progress,
+    public_names,
     quiz,
     reminders,
     schedule,
     sessions_admin,
+    web_links,
 )
 from handlers.router import Router
 
@@ -37,6 +39,8 @@ GROUPS = (
     quiz,
     progress,
     linking,
+    public_names,
+    web_links,
 )
 
 

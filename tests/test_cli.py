@@ -68,13 +68,49 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
     assert down.returncode == 0 and "downgraded to base" in down.stdout
 
 
-@pytest.mark.parametrize("process", ["web", "discord"])
-def test_chat_processes_without_credentials_explain_what_they_need(
-    tmp_path: Path, process: str
-) -> None:
-    result = studybot(tmp_path, process)
+def test_the_discord_process_without_credentials_explains_what_it_needs(tmp_path: Path) -> None:
+    result = studybot(tmp_path, "discord")
     assert result.returncode != 0
     assert "need" in result.stderr
+
+
+def test_the_web_process_serves_the_pages_without_slack_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN"):
+        environment.pop(name, None)
+    environment["PORT"] = str(port)
+    web = subprocess.Popen(
+        [str(STUDYBOT), "web"], cwd=tmp_path, env=environment, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        page = ""
+        while time.monotonic() < deadline and not page:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    page = answer.read().decode()
+            except OSError:
+                assert web.poll() is None, web.stderr.read() if web.stderr else ""
+                time.sleep(0.2)
+        assert "The plan" in page
+        web.send_signal(signal.SIGTERM)
+        assert web.wait(timeout=30) == 0
+        assert web.stderr is not None
+        assert "Traceback" not in web.stderr.read()
+    finally:
+        if web.poll() is None:
+            web.kill()
+            web.wait()
+        if web.stderr is not None:
+            web.stderr.close()
 
 
 @pytest.mark.postgres

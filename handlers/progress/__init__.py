@@ -7,6 +7,7 @@ from handlers.progress._certificates import (
     admin_certificate,
     admin_certificates,
     certificate,
+    find_certificate,
     verify,
 )
 from handlers.progress._export import export
@@ -15,7 +16,15 @@ from handlers.progress._nudges import NotNeeded, nudges, plan_nudges, render_nud
 from handlers.progress._summary import progress
 from handlers.router import Command, Router
 
-__all__ = ["NUDGE_KIND", "NotNeeded", "plan_nudges", "register", "render_nudge", "set_nudges"]
+__all__ = [
+    "NUDGE_KIND",
+    "NotNeeded",
+    "find_certificate",
+    "plan_nudges",
+    "register",
+    "render_nudge",
+    "set_nudges",
+]
 
 GROUP = "Progress and certificates"
 

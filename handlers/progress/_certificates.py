@@ -8,13 +8,16 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.settings import Settings
 from handlers.context import Context, UsageError
 from handlers.mentions import mentioned
 from handlers.progress._common import course_end, course_over, load, missing_lines
 from handlers.progress._pdf import COURSE_RULE, certificate_pdf, course_label
 from handlers.text import when
 from handlers.types import Reply, ReplyField, ReplyFile
+from handlers.web_links import public_base
 from models.members import MEMBER
 from models.progress import MemberProgress
 from models.progress_tables import Certificate
@@ -44,7 +47,7 @@ async def certificate(ctx: Context) -> Reply:
         raise UsageError("`d2l certificate` takes no arguments.")
     issued = await _issued(ctx, ctx.member.id)
     if issued is not None:
-        return await _certificate_reply(issued, "Here is your certificate again.")
+        return await _certificate_reply(ctx, issued, "Here is your certificate again.")
     if ctx.enrollment.status != MEMBER:
         return Reply(
             text=f"Certificates are for members of {ctx.cohort.name}: `d2l join` to take part.",
@@ -63,7 +66,7 @@ async def certificate(ctx: Context) -> Reply:
             ephemeral=True,
         )
     issued = await _issue(ctx, ctx.member.id, ctx.member.display_name, me, end, by=None)
-    return await _certificate_reply(issued, "Congratulations! Here is your certificate.")
+    return await _certificate_reply(ctx, issued, "Congratulations! Here is your certificate.")
 
 
 async def admin_certificate(ctx: Context) -> Reply:
@@ -125,11 +128,12 @@ async def _issue(
     return issued
 
 
-async def _certificate_reply(issued: Certificate, note: str) -> Reply:
-    pdf = await asyncio.to_thread(certificate_pdf, issued, verify_hint(issued.code))
+async def _certificate_reply(ctx: Context, issued: Certificate, note: str) -> Reply:
+    url = verify_url(ctx.services.settings, issued.code)
+    pdf = await asyncio.to_thread(certificate_pdf, issued, url)
     return Reply(
         title=f"🎓 Certificate of completion · {issued.cohort_name}",
-        text=f"{note} Anyone can check it with `d2l verify {issued.code}`.",
+        text=f"{note} Anyone can check it at {url} or with `d2l verify {issued.code}`.",
         fields=(
             ReplyField("Name", issued.name),
             ReplyField("Completion", f"{issued.share:.0%}"),
@@ -141,16 +145,15 @@ async def _certificate_reply(issued: Certificate, note: str) -> Reply:
     )
 
 
-def verify_hint(code: str) -> str:
-    return f"Verify: ask the study group's bot `d2l verify {code}`"
+def verify_url(settings: Settings, code: str) -> str:
+    """The certificate's public page (`/verify/CODE`), printed and QR-coded on the PDF."""
+    return f"{public_base(settings)}/verify/{code}"
 
 
 async def verify(ctx: Context) -> Reply:
     if len(ctx.args) != 1:
         raise UsageError("Give the code printed on the certificate.")
-    found = await ctx.db.scalar(
-        select(Certificate).where(Certificate.code == normalise(ctx.args[0]))
-    )
+    found = await find_certificate(ctx.db, ctx.args[0])
     if found is None:
         return Reply(
             text="No certificate has that code. Check it against the PDF (letters and digits, "
@@ -166,6 +169,11 @@ async def verify(ctx: Context) -> Reply:
         fields=(ReplyField("Code", found.code),),
         ephemeral=True,
     )
+
+
+async def find_certificate(db: AsyncSession, code: str) -> Certificate | None:
+    """The certificate with this code (as typed: case, dashes and look-alikes forgiven)."""
+    return await db.scalar(select(Certificate).where(Certificate.code == normalise(code)))
 
 
 async def admin_certificates(ctx: Context) -> Reply:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from models.progress_tables import Certificate
 
+QR_POINTS = 90  # the QR code's side on the page (about 3 cm)
+QR_SCALE = 8  # pixels per module of its PNG: sharp when printed at that size
 FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
 
 
@@ -35,11 +37,12 @@ def course_label(certificate: Certificate) -> str:
     return f"{covered}, ended {day}"
 
 
-def certificate_pdf(certificate: Certificate, verify_hint: str) -> bytes:
-    """A landscape A4 certificate. `invariant` output: the same certificate gives the same
-    bytes every time it is asked for."""
+def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
+    """A landscape A4 certificate with its verification page's URL, printed and as a QR code.
+    `invariant` output: the same certificate gives the same bytes every time."""
     from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
     from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
+    from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
     from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
     regular, bold, clean = _fonts()
@@ -74,10 +77,21 @@ def certificate_pdf(certificate: Certificate, verify_hint: str) -> bytes:
     pdf.drawString(70, 95, f"Issued on {issued.day} {issued:%B %Y} (UTC)")
     pdf.drawString(70, 75, f"Verification code: {certificate.code}")
     pdf.setFont(regular, 11)
-    pdf.drawRightString(width - 70, 75, verify_hint)
+    pdf.drawRightString(width - 70, 75, f"Verify: {verify_url}")
+    qr = ImageReader(io.BytesIO(qr_png(verify_url)))
+    pdf.drawImage(qr, width - 70 - QR_POINTS, 95, QR_POINTS, QR_POINTS)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of `text` as a PNG (black on white, with the standard quiet zone)."""
+    import segno
+
+    out = io.BytesIO()
+    segno.make_qr(text, error="m").save(out, kind="png", scale=QR_SCALE, border=4)
+    return out.getvalue()
 
 
 def _fonts() -> tuple[str, str, Callable[[str], str]]:

@@ -8,6 +8,7 @@ from handlers.context import Context, UsageError
 from handlers.progress._chart import progress_chart
 from handlers.progress._common import course_end, load, missing_lines, standing
 from handlers.types import Reply, ReplyField, ReplyFile
+from handlers.web_links import member_link
 from models.members import MEMBER
 from models.progress import MemberProgress, cohort_median
 
@@ -39,6 +40,7 @@ async def progress(ctx: Context) -> Reply:
     if missing and not me.eligible:
         fields.append(ReplyField("Still to do", "\n".join(missing), inline=False))
     late = sum(r.late for r in me.results)
+    fields.append(ReplyField("On the web (private, 24 h)", await member_link(ctx), inline=False))
     return Reply(
         title=f"Your progress · {ctx.cohort.name}",
         text=f"{me.done} of {me.total} pieces of required work done ({me.share:.0%}); the "

@@ -17,7 +17,7 @@ from bot.platforms.slack_app import _listeners
 from bot.platforms.slack_app._clients import Clients
 from bot.platforms.slack_app._oauth import Stores, oauth_settings
 from bot.platforms.slack_app._sender import SlackSender
-from bot.platforms.slack_app._web import AckFirst, build_web_app
+from bot.platforms.slack_app._web import AckFirst, build_web_app, mount_slack
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,17 @@ class SlackPlatform:
         self._acking = AckFirst()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._mounted = False
 
     @property
     def socket_mode(self) -> bool:
         return self.settings.slack_app_token is not None
+
+    def mount(self, web_app: web.Application) -> None:
+        """Serve Slack's endpoints as part of `web_app` (the web pages' app, started by its
+        owner) instead of on a server of its own. Call before `web_app` starts."""
+        mount_slack(web_app, self.bolt, self.signing_secret, self.spawn, self._acking)
+        self._mounted = True
 
     async def start(self) -> None:
         await self.clients.open()
@@ -85,6 +92,9 @@ class SlackPlatform:
             log.info("Slack: connected in Socket Mode")
             if self.stores is None:
                 return
+        if self._mounted:
+            log.info("Slack: serving /slack/events on the web pages' server")
+            return
         # HTTP: the events endpoint, or (Socket Mode with OAuth) just the install pages.
         self._runner = web.AppRunner(
             build_web_app(self.bolt, self.signing_secret, self.spawn, self._acking),

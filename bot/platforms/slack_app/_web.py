@@ -68,8 +68,18 @@ class AckFirst:
 def build_web_app(
     bolt: AsyncApp, signing_secret: str, spawn: Spawn, gate: AckFirst
 ) -> web.Application:
-    verifier = SignatureVerifier(signing_secret)
+    """An application of its own with just the Slack endpoints (Slack without the pages)."""
     web_app = web.Application(client_max_size=MAX_BODY)
+    mount_slack(web_app, bolt, signing_secret, spawn, gate)
+    return web_app
+
+
+def mount_slack(
+    web_app: web.Application, bolt: AsyncApp, signing_secret: str, spawn: Spawn, gate: AckFirst
+) -> None:
+    """Add `POST /slack/events` (and the OAuth pages) to `web_app`: the web pages' app in the
+    `web` process (bot.web), or one of their own."""
+    verifier = SignatureVerifier(signing_secret)
 
     async def events(request: web.Request) -> web.Response:
         gate.enter()
@@ -123,7 +133,6 @@ def build_web_app(
 
         web_app.router.add_get(flow.install_path, install)
         web_app.router.add_get(flow.redirect_uri_path, redirect)
-    return web_app
 
 
 async def _dispatch_after_ack(
