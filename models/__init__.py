@@ -3,14 +3,6 @@
 from models.base import Base
 from models.feedback_tables import ExerciseSettings, HintUse
 from models.github_tables import GitHubDiscussion, GitHubSync
-from models.joining_tables import (
-    ConductAgreement,
-    ConductSettings,
-    DiscordEvent,
-    DiscordEventError,
-    Report,
-    SessionThread,
-)
 from models.progress_tables import Certificate, LinkCode, LinkFailure, NudgeOptOut
 from models.quiz_tables import LiveRound, QuizRun, QuizSettings, ReviewCard
 from models.tables import (
@@ -36,10 +28,6 @@ __all__ = [
     "CalendarRevision",
     "Certificate",
     "Cohort",
-    "ConductAgreement",
-    "ConductSettings",
-    "DiscordEvent",
-    "DiscordEventError",
     "Enrollment",
     "ExerciseSettings",
     "GitHubDiscussion",
@@ -59,11 +47,9 @@ __all__ = [
     "QuizAttempt",
     "QuizRun",
     "QuizSettings",
-    "Report",
     "ReviewCard",
     "Rsvp",
     "Session",
-    "SessionThread",
     "Submission",
     "WebKey",
 ]
