@@ -7,6 +7,7 @@ mistake, and per model solution, then goes through the real sandbox as a member'
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,34 @@ async def test_each_mistake_is_diagnosed_through_the_sandbox(bwrap: Evaluator) -
         named = [getattr(t, "mistake", None) for t in result.tests]
         if any(named):  # the grader reports diagnoses once MACHINERY has wired them in
             assert mistake_id in [m.id for m in named if m is not None], (exercise, result)
+
+
+def _solution_functions(exercise: str) -> dict[str, Any]:
+    """The YAML's model solution, run here as the trusted code it is."""
+    spec = get_exercise(exercise)
+    assert spec.solution is not None
+    namespace: dict[str, Any] = {}
+    exec(compile(spec.solution, f"{exercise}.yaml:solution", "exec"), namespace)
+    return {name: namespace[name] for name in spec.functions}
+
+
+@pytest.mark.parametrize("exercise", IDS)
+def test_the_model_solution_has_full_marks_at_every_seed_and_no_forbidden_call(
+    exercise: str,
+) -> None:
+    spec = get_exercise(exercise)
+    assert spec.solution is not None and 1 <= len(spec.hints) <= 3
+    assert check_source(spec.solution, spec.forbidden) == []
+    functions = _solution_functions(exercise)
+    for seed in SEEDS:
+        outcome = grade_in_process(exercise, functions, seed)
+        assert outcome.score == outcome.max_score, (seed, outcome)
+
+
+@pytest.mark.sandbox
+@pytest.mark.asyncio(loop_scope="module")
+async def test_every_model_solution_has_full_marks_through_the_sandbox(bwrap: Evaluator) -> None:
+    for index, spec in enumerate(list_exercises()):
+        assert spec.solution is not None
+        result = await grade(spec.id, spec.solution, bwrap, seed=SEEDS[index])
+        assert (result.status, result.score) == ("passed", spec.max_score), (spec.id, result)
