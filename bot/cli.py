@@ -189,6 +189,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
+    from quizzes.exercises.cli import start_refusal
+
+    refusal = start_refusal(settings)  # the organizers' content folder, checked in full
+    if refusal is not None:
+        print(f"studybot: {refusal}", file=sys.stderr)
+        return 1
     if not (settings.slack_enabled or settings.discord_enabled):
         print("No Slack or Discord credentials set: starting the console.", file=sys.stderr)
         return cmd_console(

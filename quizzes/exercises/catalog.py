@@ -123,6 +123,9 @@ def read_spec(path: Path) -> ExerciseSpec:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None:
+            what = f"{context} (line {context_mark.line + 1}): {what}"
         raise ContentError([ContentProblem(path, line, f"invalid YAML: {what}")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError([ContentProblem(path, 1, f"cannot read: {exc}")]) from None

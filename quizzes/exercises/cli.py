@@ -1,4 +1,5 @@
-"""`studybot grade EXERCISE FILE`: grade a file in the sandbox and print one JSON object.
+"""`studybot grade EXERCISE FILE`: grade a file in the sandbox and print one JSON object;
+`studybot content check [DIR]`: validate exercises and questions (quizzes.exercises.content_check).
 
 Imported by every `studybot` command, so it imports nothing heavy: the grader (and torch) load
 only when a grade actually runs.
@@ -15,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quizzes.content import ContentError
 from quizzes.exercises.catalog import UnknownExercise, get_exercise
 
 if TYPE_CHECKING:
@@ -37,6 +39,51 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     grade.set_defaults(func=cmd_grade)
 
+    content = commands.add_parser("content", help="check exercises and questions (issue 22)")
+    actions = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
+    check = actions.add_parser(
+        "check",
+        help="validate a content folder (default: $STUDYBOT_CONTENT_DIR, else the built-in "
+        "exercises): one line per item, exit 1 on any problem",
+    )
+    check.add_argument("dir", metavar="DIR", type=Path, nargs="?", default=None)
+    check.set_defaults(func=cmd_content_check)
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    """Check every item; print one line each; 0 when all are fine, 1 otherwise."""
+    from quizzes.content import content_dir
+
+    directory = args.dir if args.dir is not None else content_dir()
+    reports = asyncio.run(_check(directory, getattr(args, "settings", None)))
+    for report in reports:
+        print(report.line(), file=sys.stderr if report.problems else sys.stdout)
+    failed = sum(1 for report in reports if report.problems)
+    print(f"{len(reports)} item(s) checked, {failed} with problems.")
+    return EXIT_NOT_PASSED if failed else EXIT_PASSED
+
+
+def start_refusal(settings: Any) -> str | None:
+    """Why `studybot run` must not start: the content folder's problems, as `content check`
+    prints them (None when STUDYBOT_CONTENT_DIR is unset or the folder is fine)."""
+    from quizzes.content import content_dir
+    from quizzes.exercises.content_check import folder_problems_text
+
+    directory = content_dir()
+    if directory is None:
+        return None
+    problems = folder_problems_text(asyncio.run(_check(directory, settings)))
+    if problems is None:
+        return None
+    return f"the content folder {directory} has problems (`studybot content check`):\n{problems}"
+
+
+async def _check(directory: Path | None, settings: Any) -> list[Any]:
+    from quizzes.exercises.content_check import check_content
+
+    async with open_executor(settings) as executor:
+        return await check_content(directory, executor)
+
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Grade `args.file` for `args.exercise`; print the result as JSON."""
@@ -45,6 +92,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         source = args.file.read_text(encoding="utf-8")
     except UnknownExercise as exc:
         print(f"studybot grade: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    except ContentError as exc:
+        print(f"studybot grade: the exercises cannot be read:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
     except (OSError, UnicodeDecodeError) as exc:
         print(f"studybot grade: cannot read {args.file}: {exc}", file=sys.stderr)
