@@ -39,6 +39,9 @@ class App:
     # Said once at start (the console prints them; every process logs them): cohort
     # settings in the environment that the database's cohort doesn't follow.
     start_notes: list[str] = field(default_factory=list)
+    # Whether each chat platform this process runs is connected (name → check), for
+    # `GET /healthz` (bot/health.py); filled in by bot/runner.py as platforms start.
+    platform_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
 
     @classmethod
     async def create(

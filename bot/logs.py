@@ -4,11 +4,12 @@ traceback, for each failure a library meets while the database is away."""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
-# These narrate every plugin, sweep or job at INFO; only their warnings matter to an
-# operator (the grading worker logs each job itself).
-CHATTY = ("alembic", "apscheduler", "procrastinate")
+# These narrate every plugin, sweep, job or HTTP retry at INFO; only their warnings matter to
+# an operator (the grading worker logs each job itself).
+CHATTY = ("alembic", "apscheduler", "procrastinate", "slack_sdk")
 # Loops that log a traceback for every failed try while the database is away: the grading
 # worker, the delivery scheduler and its LISTEN connection, and procrastinate's own. During
 # an outage each try is one warning line instead; any other error keeps its traceback.
@@ -62,6 +63,40 @@ class OutageFilter(logging.Filter):
         return True
 
 
+# slack_sdk's Socket Mode client waits its ping interval between connection attempts; the
+# Slack platform passes this one, so the log line can say it.
+SLACK_SOCKET_RETRY_SECONDS = 10.0
+# Libraries that log a traceback for every failed connection attempt before they retry:
+# logger → (start of that message, what it was connecting to).
+RETRY_LOGS = {
+    "discord.client": ("Attempting a reconnect in", "Discord gateway"),  # "... in 4.21s"
+    "studybot.slack.bolt": ("Failed to connect", "Slack Socket Mode"),  # "...; Retrying..."
+}
+
+
+class OneLineRetry(logging.Filter):
+    """Turns a library's traceback for one failed connection attempt into one warning line
+    with the reason and the delay before the next try (the traceback stays at DEBUG)."""
+
+    def __init__(self, starts: str, what: str, delay: float | None = None) -> None:
+        super().__init__()
+        self.starts, self.what, self.delay = starts, what, delay
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not record.exc_info or not message.startswith(self.starts):
+            return True
+        found = re.search(r"in ([0-9.]+)\s*s", message)
+        delay = float(found.group(1)) if found else self.delay
+        reason = one_line(record.exc_info[1]) if record.exc_info[1] else message
+        wait = f"; retrying in {delay:.0f} s" if delay is not None else "; retrying"
+        record.msg, record.args = f"{self.what}: cannot connect ({reason}){wait}", ()
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure(level: str) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -71,3 +106,6 @@ def configure(level: str) -> None:
         handler.addFilter(OutageFilter())
     for chatty in CHATTY:
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
+    for name, (starts, what) in RETRY_LOGS.items():
+        delay = SLACK_SOCKET_RETRY_SECONDS if name == "studybot.slack.bolt" else None
+        logging.getLogger(name).addFilter(OneLineRetry(starts, what, delay))

@@ -7,6 +7,7 @@ the chat platforms' credentials, which keep their conventional names (`SLACK_BOT
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 from models.members import organizer_key
 
@@ -275,6 +277,27 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(describe_validation_error(exc)) from None
+    except SourceError as exc:  # a list or object variable that isn't JSON
+        raise SettingsError(describe_source_error(exc)) from None
+
+
+# Variables read as JSON (pydantic-settings parses list and object values itself).
+JSON_EXAMPLES = {
+    "STUDYBOT_COHORT__ORGANIZERS": '["slack:T0123AB:U0456CD", "discord:80351110224678912"]',
+}
+
+
+def describe_source_error(exc: Exception) -> str:
+    """One sentence naming the variable that isn't JSON (pydantic-settings names the field)."""
+    for variable, example in JSON_EXAMPLES.items():
+        value = next((v for k, v in os.environ.items() if k.upper() == variable), None)
+        if value is None:
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            return f"{variable} must be a JSON list such as {example} (got {value!r})"
+    return f"invalid configuration: {exc}"
 
 
 def describe_validation_error(exc: ValidationError) -> str:

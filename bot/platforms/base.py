@@ -7,6 +7,11 @@ from typing import Protocol
 from bot.delivery import Sender
 
 
+class PlatformStartError(RuntimeError):
+    """A platform cannot start as configured; the message is one sentence saying what to
+    fix (`studybot` prints it instead of a traceback)."""
+
+
 class Platform(Protocol):
     """A connected chat platform (Slack, Discord). The console is driven differently."""
 
@@ -18,6 +23,10 @@ class Platform(Protocol):
 
     async def stop(self) -> None:
         """Disconnect gracefully; in-flight replies finish."""
+        ...
+
+    def connected(self) -> bool:
+        """Whether it can receive and send right now (`GET /healthz`)."""
         ...
 
     def sender(self) -> Sender:

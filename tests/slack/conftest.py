@@ -171,6 +171,8 @@ async def fake() -> AsyncIterator[FakeSlack]:
 async def platform(app: App, fake: FakeSlack) -> AsyncIterator[SlackPlatform]:
     slack = SlackPlatform(app, slack_settings(app.services.settings, fake), host="127.0.0.1")
     await slack.start()
+    assert [c.method for c in fake.calls] == ["auth.test"]  # the token is checked at start
+    fake.calls.clear()  # the tests read what commands and deliveries call
     yield slack
     await slack.stop()
 

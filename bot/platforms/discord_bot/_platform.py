@@ -13,6 +13,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.app import App
+from bot.platforms.base import PlatformStartError
 from bot.platforms.discord_bot._client import StudyClient
 from bot.platforms.discord_bot._interactions import ACK_AFTER
 from bot.platforms.discord_bot._sender import DiscordSender
@@ -25,7 +26,7 @@ DRAIN_TIMEOUT = 10.0  # how long stop() waits for answers in progress
 PORTAL = "https://discord.com/developers/applications"
 
 
-class DiscordStartError(RuntimeError):
+class DiscordStartError(PlatformStartError):
     """The bot could not connect; the message says what to fix."""
 
 
@@ -109,6 +110,10 @@ class DiscordPlatform:
                 await self._task
             self._task = None
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
+
+    def connected(self) -> bool:
+        # discord.py clears "ready" while it reconnects and sets it again on READY/RESUMED.
+        return self.client.is_ready() and not self.client.is_closed()
 
     def sender(self) -> DiscordSender:
         return DiscordSender(self.client)

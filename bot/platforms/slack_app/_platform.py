@@ -13,10 +13,12 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.app import App
 from bot.delivery import Sender
+from bot.logs import SLACK_SOCKET_RETRY_SECONDS
 from bot.platforms.slack_app import _listeners
 from bot.platforms.slack_app._clients import Clients
 from bot.platforms.slack_app._oauth import Stores, oauth_settings
 from bot.platforms.slack_app._sender import SlackSender
+from bot.platforms.slack_app._tokens import check_token
 from bot.platforms.slack_app._web import AckFirst, build_web_app, mount_slack
 from bot.settings import Settings
 
@@ -83,10 +85,16 @@ class SlackPlatform:
         await self.clients.open()
         if self.stores is not None:
             await self.stores.create_tables()
+        else:
+            await check_token(self.clients.base, "SLACK_BOT_TOKEN", "auth.test")
         if self.socket_mode:
             assert self.settings.slack_app_token is not None
+            app_token = self.settings.slack_app_token.get_secret_value()
+            await check_token(
+                self.clients.with_token(app_token), "SLACK_APP_TOKEN", "apps.connections.open"
+            )
             self._socket = AsyncSocketModeHandler(
-                self.bolt, app_token=self.settings.slack_app_token.get_secret_value()
+                self.bolt, app_token=app_token, ping_interval=SLACK_SOCKET_RETRY_SECONDS
             )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("Slack: connected in Socket Mode")
@@ -115,6 +123,13 @@ class SlackPlatform:
             self._runner = None
         await self.idle(DRAIN_SECONDS)
         await self.clients.close()
+
+    def connected(self) -> bool:
+        if self._socket is not None:
+            client = self._socket.client
+            session = client.current_session
+            return not client.closed and session is not None and not session.closed
+        return self._runner is not None
 
     def sender(self) -> Sender:
         return SlackSender(self.clients)
