@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="start the bot: Slack/Discord if configured, else the console"
     )
+    _web_port_option(run)
     run.set_defaults(func=cmd_run)
 
     console = commands.add_parser("console", help="talk to the bot in this terminal (stdin/stdout)")
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO_TIME",
         help="start the console's clock at this time, e.g. 2027-01-10T09:00 (UTC)",
     )
+    _web_port_option(console)
     console.set_defaults(func=cmd_console)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
@@ -58,8 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--down", action="store_true", help="downgrade to REVISION instead")
     migrate.set_defaults(func=cmd_migrate)
 
-    web = commands.add_parser("web", help="Slack over HTTP on $PORT (the Procfile's web)")
-    web.set_defaults(func=lambda a: serve(a.settings, only="slack"))
+    web = commands.add_parser(
+        "web", help="the web pages, and Slack over HTTP if configured, on $PORT (Procfile's web)"
+    )
+    web.set_defaults(func=lambda a: serve(a.settings, only="web"))
     discord = commands.add_parser("discord", help="the Discord gateway (the Procfile's discord)")
     discord.set_defaults(func=lambda a: serve(a.settings, only="discord"))
     worker = commands.add_parser("worker", help="a grading worker (the Procfile's worker)")
@@ -185,21 +189,33 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
+    from quizzes.exercises.cli import start_refusal
+
+    refusal = start_refusal(settings)  # the organizers' content folder, checked in full
+    if refusal is not None:
+        print(f"studybot: {refusal}", file=sys.stderr)
+        return 1
     if not (settings.slack_enabled or settings.discord_enabled):
         print("No Slack or Discord credentials set: starting the console.", file=sys.stderr)
-        return cmd_console(argparse.Namespace(settings=settings, user=None, out=None, clock=None))
+        return cmd_console(
+            argparse.Namespace(
+                settings=settings, user=None, out=None, clock=None, web_port=args.web_port
+            )
+        )
     return serve(settings, only=None)
 
 
 def serve(settings: Settings, only: str | None) -> int:
     """Run the configured chat platforms (or just `only`) with outbox delivery."""
     from bot.app import App
+    from bot.health import mount_health
     from bot.platforms.base import Platform
     from bot.runner import run_platforms
 
-    slack = settings.slack_enabled and only in (None, "slack")
+    slack = settings.slack_enabled and only in (None, "slack", "web")
     discord = settings.discord_enabled and only in (None, "discord")
-    if not (slack or discord):
+    pages = only in (None, "web")  # the web pages, with Slack's endpoints mounted on them
+    if not (slack or discord or pages):
         print(
             f"studybot: {only or 'run'} needs {PROCESS_NEEDS.get(only or '', 'credentials')}",
             file=sys.stderr,
@@ -209,10 +225,19 @@ def serve(settings: Settings, only: str | None) -> int:
     async def main() -> None:
         app = await App.create(settings)
         platforms: list[Platform] = []
+        server = None
+        if pages:
+            from bot.web import Limits, WebServer, build_site
+
+            server = WebServer(build_site(app, limits=Limits()), "0.0.0.0", settings.port)
+            mount_health(server.web_app, app)
         if slack:
             from bot.platforms.slack_app import SlackPlatform
 
-            platforms.append(SlackPlatform(app, settings))
+            slack_platform = SlackPlatform(app, settings)
+            if server is not None:
+                slack_platform.mount(server.web_app)
+            platforms.append(slack_platform)
         if discord:
             from bot.platforms.discord_bot import DiscordPlatform
 
@@ -228,8 +253,12 @@ def serve(settings: Settings, only: str | None) -> int:
         try:
             # `web` and `discord` are Procfile processes: its `worker` grades on PostgreSQL.
             async with embedded_grading(app, children=only is None):
+                if server is not None:
+                    await server.start()
                 await run_platforms(app, platforms)
         finally:
+            if server is not None:
+                await server.stop()
             await app.close()
 
     asyncio.run(main())
@@ -258,11 +287,14 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out).resolve() if args.out else settings.output_dir
     user = args.user or _login_name()
+    web_port: int = getattr(args, "web_port", 0)
+    if web_port and settings.public_url is None:  # links in replies point at this console
+        settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{web_port}"})
 
     async def session() -> int:
         app = await App.create(settings, clock=clock)
         try:
-            async with embedded_grading(app):
+            async with embedded_grading(app), console_pages(app, web_port):
                 return await ConsoleAdapter(app, user=user, out_dir=out_dir).run()
         finally:
             await app.close()
@@ -275,16 +307,17 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_schedule_ics(args: argparse.Namespace) -> int:
     from bot.app import App
-    from handlers.calendar import build_ics
+    from handlers.calendar import cohort_ics
     from models.cohorts import first_cohort
 
     async def export() -> bytes:
         app = await App.create(args.settings)
         try:
-            async with app.services.sessions() as db:
+            async with app.services.sessions() as db, db.begin():
                 cohort = await first_cohort(db)
                 assert cohort is not None  # App.create made one
-                return build_ics(cohort, app.services.curriculum, app.services.clock.now())
+                now = app.services.clock.now()
+                return await cohort_ics(db, cohort, app.services.curriculum, now)
         finally:
             await app.close()
 
@@ -317,6 +350,46 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     asyncio.run(main())
     return 0
+
+
+CONSOLE_WEB_PORT = 8000
+
+
+def _web_port_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=CONSOLE_WEB_PORT,
+        metavar="PORT",
+        help=f"serve the web pages on 127.0.0.1:PORT while the console runs (default "
+        f"{CONSOLE_WEB_PORT}; 0 turns them off)",
+    )
+
+
+@contextlib.asynccontextmanager
+async def console_pages(app: App, port: int) -> AsyncIterator[None]:
+    """The web pages on this machine while the console runs (`--web-port`, 0: none)."""
+    if not port:
+        yield
+        return
+    from bot.web import Limits, WebServer, build_site
+
+    server = WebServer(build_site(app, limits=Limits()), "127.0.0.1", port)
+    try:
+        await server.start()
+    except OSError as exc:
+        print(
+            f"studybot: the web pages are off: port {port} is taken ({exc.strerror}); "
+            "choose another with --web-port",
+            file=sys.stderr,
+        )
+        yield
+        return
+    print(f"Web pages: {server.url}/ (--web-port 0 turns them off)", file=sys.stderr)
+    try:
+        yield
+    finally:
+        await server.stop()
 
 
 def cmd_health_check(settings: Settings) -> int:

@@ -129,7 +129,7 @@ class SlackPlatform:
             client = self._socket.client
             session = client.current_session
             return not client.closed and session is not None and not session.closed
-        return self._runner is not None
+        return self._mounted or self._runner is not None
 
     def sender(self) -> Sender:
         return SlackSender(self.clients)
