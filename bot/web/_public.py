@@ -157,7 +157,7 @@ async def public_names(db: AsyncSession, cohort_id: int) -> dict[int, str]:
     rows = await db.execute(
         select(PublicName.member_id, PublicName.name).where(PublicName.cohort_id == cohort_id)
     )
-    return {member_id: name for member_id, name in rows.tuples()}
+    return {member_id: name for member_id, name in rows}
 
 
 def _public(standings: list[Standing], names: dict[int, str]) -> list[tuple[int, str, Standing]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 8 * 1024  # the pages' forms hold a token and a setting, nothing more
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -95,6 +98,14 @@ async def secure_headers(request: web.Request, handler: Handler) -> web.StreamRe
     except web.HTTPException as exc:
         _add_headers(exc)
         raise
+    except Exception:
+        # Never a stack trace on a page: a reference that finds it in the log.
+        reference = secrets.token_hex(4)
+        log.exception("web page %s failed (reference %s)", request.path, reference)
+        response = web.Response(
+            status=500,
+            text=f"Something went wrong on our side (reference {reference}). Try again later.",
+        )
     _add_headers(response)
     return response
 

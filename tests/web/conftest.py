@@ -86,3 +86,40 @@ def chromium() -> Path:
     if os.environ.get("CI"):
         pytest.fail(f"CI is set but {reason}")
     pytest.skip(reason)
+
+
+async def failed_message(app: App, key: str = "reminder:1:60:console") -> int:
+    """An outbox message that gave up (as after 10 failed sends); its id."""
+    import datetime as dt
+
+    from models.cohorts import first_cohort
+    from models.tables import OutboxMessage
+
+    now = app.services.clock.now()
+    async with app.services.sessions() as db, db.begin():
+        cohort = await first_cohort(db)
+        assert cohort is not None
+        message = OutboxMessage(
+            key=key,
+            kind="reminder",
+            cohort_id=cohort.id,
+            platform="console",
+            workspace_id="local",
+            target="console",
+            payload={},
+            due_at=now - dt.timedelta(hours=1),
+            status="failed",
+            attempts=10,
+            last_error="ConnectionError: chat API answered 503",
+            created_at=now - dt.timedelta(hours=2),
+        )
+        db.add(message)
+        await db.flush()
+        return message.id
+
+
+def local(url: str, pages: Pages) -> str:
+    """A link the bot sent (to its public base) pointed at the test's server."""
+    import re
+
+    return re.sub(r"^https?://[^/]+", pages.url, url)
