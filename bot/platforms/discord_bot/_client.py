@@ -25,6 +25,7 @@ from bot.platforms.discord_bot._code import (
 )
 from bot.platforms.discord_bot._commands import d2l_group
 from bot.platforms.discord_bot._complete import suggestions
+from bot.platforms.discord_bot._controls import AnswerButton, PickerSelect
 from bot.platforms.discord_bot._interactions import ACK_AFTER, answer
 from bot.platforms.discord_bot._render import render
 from handlers.parsing import parse_message, strip_prefix
@@ -92,7 +93,7 @@ class StudyClient(discord.Client):
         )
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(ChoiceButton, RerunButton)
+        self.add_dynamic_items(ChoiceButton, RerunButton, PickerSelect, AnswerButton)
         if self.sync_commands:
             try:  # PUT /applications/{id}/commands: idempotent, so done on every start
                 await self.tree.sync()

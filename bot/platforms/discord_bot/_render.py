@@ -15,10 +15,11 @@ from typing import Any
 import discord
 
 from bot.platforms.console import render_plain
-from bot.platforms.discord_bot._buttons import choices_view
+from bot.platforms.discord_bot._buttons import PER_ROW, choices_view
+from bot.platforms.discord_bot._controls import add_controls
 from bot.platforms.hints import FIELD_NAMES, FOOTER, LABELS, TITLE, Form, render_hints
 from handlers.text import localise_tokens
-from handlers.types import Choice, Reply, ReplyFile
+from handlers.types import AnswerBox, Choice, Picker, Reply, ReplyFile
 
 # Discord's documented limits.
 CONTENT_LIMIT = 2000
@@ -51,6 +52,8 @@ class DiscordMessage:
     files: tuple[ReplyFile, ...] = ()
     choices: tuple[Choice, ...] = ()
     ephemeral: bool = False
+    picker: Picker | None = None
+    answer_box: AnswerBox | None = None
 
     def kwargs(self) -> dict[str, Any]:
         """Fresh arguments for one send (discord.File objects are single-use)."""
@@ -63,8 +66,11 @@ class DiscordMessage:
             args["files"] = [
                 discord.File(io.BytesIO(f.content), filename=f.name) for f in self.files
             ]
-        if self.choices:
-            args["view"] = choices_view(self.choices)
+        if self.choices or self.picker or self.answer_box:
+            view = choices_view(self.choices)
+            rows = -(-len(self.choices) // PER_ROW)  # the controls go below the buttons
+            add_controls(view, self.picker, self.answer_box, row=rows)
+            args["view"] = view
         return args
 
 
@@ -94,6 +100,8 @@ def render(reply: Reply, *, prefix: str = DEFAULT_PREFIX) -> DiscordMessage:
         files=tuple(files[:FILES_LIMIT]),
         choices=choices,
         ephemeral=reply.ephemeral,
+        picker=reply.picker,
+        answer_box=reply.answer_box,
     )
 
 

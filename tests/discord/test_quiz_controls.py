@@ -1,0 +1,132 @@
+"""Quiz questions answered with Discord's own controls (issue 18), through discord.py and
+the fake gateway: a multi-select menu for a multiple-choice question, and an Answer button
+opening a modal with a text input for a numeric one (a bad entry gets a private reply)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app import App
+from bot.platforms.discord_bot import DiscordPlatform
+from tests.discord import payloads as p
+from tests.discord.conftest import ALICE, say
+from tests.discord.fake_discord import FakeDiscord, Sent
+from tests.quizplay.conftest import attempts, open_question
+
+SELECT, BUTTON, TEXT_INPUT = 3, 2, 4
+
+
+def components(sent: Sent, kind: int) -> list[dict[str, Any]]:
+    return [c for c in sent.buttons if c.get("type") == kind]
+
+
+def select_menu(sent: Sent, values: list[str]) -> dict[str, Any]:
+    """Closing the multi-select menu of `sent` with `values` picked."""
+    [menu] = components(sent, SELECT)
+    payload: dict[str, Any] = {
+        **p._interaction_base(f"token-{p.snowflake()}", ALICE, sent.channel_id),
+        "type": 3,
+        "data": {"custom_id": menu["custom_id"], "component_type": SELECT, "values": values},
+        "message": sent.message,
+    }
+    return payload
+
+
+def modal_submit(modal: Sent, text: str) -> dict[str, Any]:
+    """Submitting the modal the bot opened, with `text` typed in its input."""
+    inputs = [c for row in modal.body["components"] for c in row["components"]]
+    [box] = [c for c in inputs if c["type"] == TEXT_INPUT]
+    row = {
+        "type": 1,
+        "components": [{"type": TEXT_INPUT, "custom_id": box["custom_id"], "value": text}],
+    }
+    payload: dict[str, Any] = {
+        **p._interaction_base(f"token-{p.snowflake()}", ALICE, modal.channel_id),
+        "type": 5,
+        "data": {"custom_id": modal.body["custom_id"], "components": [row]},
+    }
+    return payload
+
+
+async def play_until(app: App, fake: FakeDiscord, kind: str) -> Sent:
+    """A 20-question quiz answered by typing until a `kind` question is shown."""
+    await say(fake, "!d2l quiz probability 20")
+    dm = ""
+    for _turn in range(1, 21):
+        await fake.wait_for(
+            lambda: any(s.kind == "channel" and "question" in s.text() for s in fake.sent[-2:])
+        )
+        card = [s for s in fake.sent if s.kind == "channel"][-1]
+        dm = card.channel_id
+        rq = await open_question(app, p.ALICE_ID)
+        if rq.type == kind and (kind != "numeric" or rq.answer_range is not None):
+            return card
+        count = len(fake.sent)
+        typed = "true" if rq.type == "true_false" else "0.5" if rq.type == "numeric" else "a"
+        await say(fake, f"!d2l answer {typed}", dm=True, channel_id=dm)
+        await fake.wait_sent(count + 2)
+    raise AssertionError(f"no {kind} question in 20 questions")
+
+
+async def test_a_multiple_choice_question_is_answered_with_a_multi_select_menu(
+    app: App, platform: DiscordPlatform, fake: FakeDiscord
+) -> None:
+    card = await play_until(app, fake, "multiple")
+    [menu] = components(card, SELECT)
+    assert menu["min_values"] == 1 and menu["max_values"] == len(menu["options"])
+    assert [o["value"] for o in menu["options"]] == list("abcde"[: len(menu["options"])])
+    rq = await open_question(app, p.ALICE_ID)
+    assert isinstance(rq.answer, tuple)
+    count = len(fake.sent)
+    await fake.dispatch("INTERACTION_CREATE", select_menu(card, list(rq.answer)))
+    sent = await fake.wait_sent(count + 1)
+    feedback = sent[count]
+    assert feedback.ephemeral and feedback.text().startswith("✅ Correct!"), feedback.text()
+    answered = [a for a in await attempts(app, p.ALICE_ID) if a.question_id == rq.id][-1]
+    assert answered.correct and answered.answer_given == " ".join(rq.answer)
+
+    # Picking again on the answered question changes nothing and says so.
+    count = len(fake.sent)
+    await fake.dispatch("INTERACTION_CREATE", select_menu(card, ["a"]))
+    again = (await fake.wait_sent(count + 1))[count]
+    assert again.ephemeral and "already answered" in again.text()
+    assert [a for a in await attempts(app, p.ALICE_ID) if a.question_id == rq.id][-1].correct
+
+
+async def open_modal(fake: FakeDiscord, card: Sent) -> Sent:
+    """Press the card's Answer button; Discord shows the modal the bot answers with."""
+    [button] = components(card, BUTTON)
+    assert button["label"] == "Answer"
+    count = len(fake.sent)
+    click = p.button_click(f"token-{p.snowflake()}", ALICE, button["custom_id"], card.message)
+    await fake.dispatch("INTERACTION_CREATE", click)
+    modal = (await fake.wait_sent(count + 1))[count]
+    assert modal.body["title"] == "Your answer"  # a modal (callback type 9), not a message
+    return modal
+
+
+async def submit(fake: FakeDiscord, modal: Sent, text: str) -> Sent:
+    count = len(fake.sent)
+    await fake.dispatch("INTERACTION_CREATE", modal_submit(modal, text))
+    return (await fake.wait_sent(count + 1))[count]
+
+
+async def test_a_numeric_question_is_answered_in_a_modal_and_a_non_number_is_refused(
+    app: App, platform: DiscordPlatform, fake: FakeDiscord
+) -> None:
+    card = await play_until(app, fake, "numeric")
+    open_attempt = (await attempts(app, p.ALICE_ID))[-1]
+    # Discord closes a modal when it is submitted: each try presses Answer again.
+    refused = await submit(fake, await open_modal(fake, card), "about a third")
+    assert refused.ephemeral and "Could not read 'about a third' as a number" in refused.text()
+    assert (await attempts(app, p.ALICE_ID))[-1].answered_at is None  # nothing counted
+
+    rq = await open_question(app, p.ALICE_ID)
+    assert rq.answer_range is not None  # a probability: 1.5 is refused too
+    refused = await submit(fake, await open_modal(fake, card), "1.5")
+    assert refused.ephemeral and "out of range" in refused.text()
+
+    feedback = await submit(fake, await open_modal(fake, card), repr(rq.answer))
+    assert feedback.ephemeral and feedback.text().startswith("✅ Correct!"), feedback.text()
+    rows = await attempts(app, p.ALICE_ID)
+    assert [a.correct for a in rows if a.id == open_attempt.id] == [True]
