@@ -116,12 +116,17 @@ async def _sync(ctx: Context, state: GitHubSync) -> Reply:
         )
     )
     lead = dt.timedelta(days=ctx.cohort.announce_days_before)
-    missing = [
-        s
-        for s in ctx.cohort.sessions
-        if s.id not in announced and s.starts_at - lead <= now < s.starts_at
+    due = [s for s in ctx.cohort.sessions if s.starts_at - lead <= now < s.starts_at]
+    missing = [s for s in due if s.id not in announced]
+    # A row per announced session that looks for its Discussion on GitHub (by its marker)
+    # and creates it only if it is gone (deleted by hand, say).
+    stamp = int(now.timestamp())
+    keys = [
+        f"announce:{s.id}:{PLATFORM}"
+        if s.id not in announced
+        else f"announce:{s.id}:{PLATFORM}:sync:{stamp}"
+        for s in due
     ]
-    keys = [f"announce:{s.id}:{PLATFORM}" for s in missing]
     if keys:
         # Announced before (another repository) or given up on: announce again.
         await ctx.db.execute(
@@ -144,7 +149,7 @@ async def _sync(ctx: Context, state: GitHubSync) -> Reply:
                     expires_at=s.starts_at,
                     cohort_id=ctx.cohort.id,
                 )
-                for key, s in zip(keys, missing, strict=True)
+                for key, s in zip(keys, due, strict=True)
             ],
             now,
             reschedule=False,
@@ -154,7 +159,8 @@ async def _sync(ctx: Context, state: GitHubSync) -> Reply:
     await plan_github(ctx.db, ctx.cohort, now)
     count = int(getattr(retried, "rowcount", 0) or 0)
     return Reply(
-        text=f"Queued for {state.repo}: {len(missing)} missing Discussions, the schedule "
+        text=f"Queued for {state.repo}: {len(missing)} missing Discussions, a check of the "
+        f"{len(due) - len(missing)} announced ones (re-created if deleted), the schedule "
         f"file ({state.schedule_path}), and {count} failed messages again. "
         "`d2l admin github` shows how it went.",
         ephemeral=True,

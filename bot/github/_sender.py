@@ -11,7 +11,7 @@ from bot.github._client import Conflict, GitHubClient, describe
 from bot.github._discussions import CategoryMissing, Discussion, Discussions
 from bot.github._render import marker, to_markdown
 from handlers.context import Services
-from handlers.github_sync import COMMENT, DISCUSSION, EDIT, SCHEDULE
+from handlers.github_sync import COMMENT, DISCUSSION, EDIT, PLATFORM, SCHEDULE
 from handlers.serialize import reply_to_json
 from handlers.types import Reply
 from models.github_tables import GitHubDiscussion, GitHubSync
@@ -52,19 +52,22 @@ class GitHubSender:
         raise GiveUp(f"unknown GitHub message kind {message.kind!r}")
 
     async def _announce(self, message: OutboxMessage, title: str, body: str) -> str:
-        tag = marker(message.key)
+        # The session's marker, whichever row asks (`admin github sync` queues rows of its
+        # own): one Discussion per session, found again if it exists.
+        tag = _announce_marker(message)
         found = await self.discussions.find(tag)
+        created = found is None
         if found is None:
             found = await self.discussions.create(title, f"{body}\n\n{tag}")
-        await self._remember(message, found, edited=False)
+        await self._remember(message, found, wrote=created)
         await self._synced(message, f"Discussion #{found.number} announces {title}")
         return found.node_id
 
     async def _edit(self, message: OutboxMessage, title: str, body: str) -> str:
         known = await self._known(message)
-        tag = marker(f"announce:{known.session_id}:github")  # it stays findable
+        tag = _announce_marker(message)  # it stays findable
         found = await self.discussions.update(known.node_id, title, f"{body}\n\n{tag}")
-        await self._remember(message, found, edited=True)
+        await self._remember(message, found, wrote=True, edited=True)
         await self._synced(message, f"Discussion #{found.number} edited: {title}")
         return found.node_id
 
@@ -108,8 +111,11 @@ class GitHubSender:
             raise GiveUp("the session has no Discussion to edit")
         return known
 
-    async def _remember(self, message: OutboxMessage, found: Discussion, *, edited: bool) -> None:
-        """Keep the Discussion and the start time its text gives (a later move edits it)."""
+    async def _remember(
+        self, message: OutboxMessage, found: Discussion, *, wrote: bool, edited: bool = False
+    ) -> None:
+        """Keep the Discussion and the start time its text gives (a later move edits it);
+        one found again keeps the start it was recorded with."""
         now = self.services.clock.now()
         async with self.services.sessions() as db, db.begin():
             session = await db.get(Session, int(message.payload.get("session_id", 0)))
@@ -121,7 +127,8 @@ class GitHubSender:
                 db.add(known)
             known.cohort_id = session.cohort_id
             known.node_id, known.number, known.url = found.node_id, found.number, found.url
-            known.announced_start = session.starts_at
+            if wrote or known.announced_start is None:
+                known.announced_start = session.starts_at
             if edited:
                 known.edits += 1
 
@@ -162,3 +169,7 @@ class GitHubSender:
                 if identities and identities[0].platform != "github"
             ]
             await enqueue(db, planned, now, reschedule=False)
+
+
+def _announce_marker(message: OutboxMessage) -> str:
+    return marker(f"announce:{int(message.payload.get('session_id', 0))}:{PLATFORM}")

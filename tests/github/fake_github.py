@@ -60,6 +60,7 @@ class Commit:
 class FakeGitHubApi:
     def __init__(self) -> None:
         self.discussions: list[FakeDiscussion] = []
+        self.created = 0  # Discussions ever created (numbers aren't reused after a deletion)
         self.files: dict[tuple[str, str], FakeFile] = {}
         self.commits: list[Commit] = []
         self.calls: list[Call] = []
@@ -163,9 +164,10 @@ class FakeGitHubApi:
             repo = str(v["repository"]).removeprefix("R_")
             if v["category"] not in CATEGORIES:
                 return None
+            self.created += 1
             discussion = FakeDiscussion(
-                node_id=f"D_{len(self.discussions) + 1}",
-                number=len(self.discussions) + 1,
+                node_id=f"D_{self.created}",
+                number=self.created,
                 repo=repo,
                 category=v["category"],
                 title=v["title"],

@@ -266,3 +266,22 @@ async def test_admin_github_shows_the_configuration_and_sync_announces_in_a_new_
         await moved.close()
     assert [d.repo for d in github.discussions] == [REPO, "d2l-group/other"]
     assert github.file("SCHEDULE.md", repo="d2l-group/other") is not None
+
+
+async def test_sync_recreates_a_deleted_discussion_and_leaves_a_present_one_alone(
+    published: App, deliver: Dispatcher, github: FakeGitHubApi, clock: FakeClock, olga: Chat
+) -> None:
+    clock.set(ANNOUNCE)
+    await deliver.run_once()
+    assert "a check of the 1 announced ones" in await olga.text("d2l admin github sync")
+    await deliver.run_once()
+    assert github.count("createDiscussion") == 1  # found by its marker: nothing to do
+
+    github.discussions.clear()  # someone deletes it on GitHub
+    clock.advance(dt.timedelta(minutes=1))
+    await olga.text("d2l admin github sync")
+    await deliver.run_once()
+    [again] = github.discussions
+    assert again.number == 2 and again.title.startswith("Session 1: ")
+    async with published.services.sessions() as db:
+        assert (await db.scalar(select(GitHubDiscussion.number))) == 2
