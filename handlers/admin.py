@@ -15,7 +15,17 @@ from handlers.types import Reply, ReplyField
 from models.cohorts import RescheduleError, bind, reschedule
 from models.tables import OutboxMessage, PlatformBinding
 
-SETTABLE = ("name", "start", "time", "cadence", "timezone", "threshold", "quizpass", "link")
+SETTABLE = (
+    "name",
+    "start",
+    "time",
+    "cadence",
+    "timezone",
+    "threshold",
+    "quizpass",
+    "link",
+    "solutions",
+)
 
 
 def register(router: Router) -> None:
@@ -24,13 +34,15 @@ def register(router: Router) -> None:
         Command(
             name="admin cohort",
             usage="admin cohort [start DATE | time HH:MM | cadence DAYS | timezone ZONE | "
-            "name NAME | threshold PERCENT | quizpass PERCENT | link URL]",
+            "name NAME | threshold PERCENT | quizpass PERCENT | link URL | "
+            "solutions after-due|never]",
             summary="show the cohort's settings, or change one; later sessions follow",
             details="Changing start, time, cadence or timezone re-dates every session that "
             "hasn't happened yet; past sessions keep their dates. `quizpass` is the share of "
             "right answers (over at least 5) that makes a quiz count toward the certificate. "
             "`link` is where sessions are held (a Zoom or Meet link; `-` clears it); a session's "
-            "own link (`admin session N link URL`) takes precedence.",
+            "own link (`admin session N link URL`) takes precedence. `solutions` says whether "
+            "`d2l solution NAME` shows model solutions after the due time (default after-due).",
             handler=admin_cohort,
             organizer_only=True,
             examples=(
@@ -52,6 +64,10 @@ async def admin_cohort(ctx: Context) -> Reply:
         raise UsageError(f"I can't change `{key}`; settable: {', '.join(SETTABLE)}.")
     if not values:
         raise UsageError(f"Give a value for `{key}`.")
+    if key == "solutions":
+        from handlers.feedback import set_solutions
+
+        return _show(ctx, await set_solutions(ctx, values))
     if key == "link":
         ctx.cohort.meeting_url = meeting_url_arg(" ".join(values))
         await ctx.db.flush()

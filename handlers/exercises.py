@@ -88,6 +88,9 @@ def _exercise(name: str) -> ExerciseSpec:
         ) from None
 
 
+exercise_named = _exercise  # `hint`, `solution` and `admin exercisestats` (handlers.feedback)
+
+
 async def list_all(ctx: Context) -> Reply:
     best = await best_scores(ctx.db, ctx.member.id)
     due = {

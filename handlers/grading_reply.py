@@ -82,14 +82,20 @@ def result_reply(result: dict[str, Any], *, submission_id: int, late: bool = Fal
 def _diagnoses(tests: list[dict[str, Any]]) -> list[str]:
     """The recognised mistakes (issue 22), one line each with the book's page: written by the
     exercise's authors and free of the hidden inputs, so hidden tests show them too."""
-    found = [t["mistake"] for t in tests if isinstance(t.get("mistake"), dict)]
+    found: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    for test in tests:
+        mistake = test.get("mistake")
+        if isinstance(mistake, dict):
+            names, _ = found.setdefault(str(mistake.get("id")), ([], mistake))
+            names.append(neutralise(str(test.get("name", "")))[:40])
     if not found:
         return []
     lines = ["What went wrong:"]
-    for mistake in found[:5]:
+    for names, mistake in list(found.values())[:5]:
         text = neutralise(str(mistake.get("message", "")))[:300]
         link = str(mistake.get("link", ""))
-        lines.append(f"• {text}" + (f" {link}" if link.startswith("https://") else ""))
+        where = ", ".join(names)
+        lines.append(f"• {where}: {text}" + (f" {link}" if link.startswith("https://") else ""))
     return lines
 
 

@@ -71,12 +71,13 @@ def _matches(
     return compare(want, got, case.tolerance or spec.tolerance) is None
 
 
-def describe(test: str, mistake: Mistake) -> str:
-    """What a member reads: the test, the mistake's message and the section to read."""
+def describe(mistake: Mistake) -> str:
+    """What a member reads after the failing tests' names: the mistake's message and the
+    section to read ("huge_logits: " + "this is what softmax gives ... See d2l 4.4.")."""
     message = mistake.message.strip()
     if not message.endswith((".", "!", "?")):
         message += "."
-    return f"{test}: {message} See d2l {mistake.section}."
+    return f"{message} See d2l {mistake.section}."
 
 
 def section_link(spec: ExerciseSpec, section: str) -> str:

@@ -272,7 +272,7 @@ def _diagnosis(
         return None
     return {
         "id": found.id,
-        "message": describe(case.name, found),
+        "message": describe(found),
         "link": section_link(spec, found.section),
     }
 
