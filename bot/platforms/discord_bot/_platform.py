@@ -80,7 +80,8 @@ class DiscordPlatform:
         ) as exc:
             await self._close()
             raise DiscordStartError(
-                f"could not reach Discord's API at {Route.BASE}: {exc}"
+                f"could not reach Discord's API at {Route.BASE} ({exc}): check this host's "
+                "network and firewall (or STUDYBOT_DISCORD_API_URL)"
             ) from exc
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")

@@ -1,0 +1,25 @@
+"""Fixtures for operating the bot: `studybot` processes on a SQLite file in a temporary folder,
+with none of the developer's own settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.processes.helpers import Processes, clean_environ
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'studybot.db'}"
+
+
+@pytest.fixture
+async def procs(tmp_path: Path, db_url: str) -> AsyncIterator[Processes]:
+    processes = Processes(tmp_path, {**clean_environ(), "STUDYBOT_DATABASE_URL": db_url})
+    try:
+        yield processes
+    finally:
+        await processes.close()

@@ -1,0 +1,149 @@
+"""Starting and stopping like a service: a signal always stops the bot at once with exit 0,
+a start that cannot work says in one line what to fix, and a platform that stays unreachable
+costs one log line per try."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+import pytest
+
+from bot.logs import OneLineRetry
+from tests.processes.helpers import START_WITHIN, Processes, free_port, until
+
+STOP_WITHIN = 5.0
+MAX_STDERR_LINES = 3
+
+
+async def test_socket_mode_with_slack_unreachable_stops_on_sigterm_within_5_s(
+    procs: Processes,
+) -> None:
+    nowhere = free_port()  # nothing listens there: Slack is unreachable
+    bot = await procs.studybot(
+        "run",
+        "run",
+        env={
+            "SLACK_APP_TOKEN": "xapp-1-test",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "STUDYBOT_SLACK_API_URL": f"http://127.0.0.1:{nowhere}/api/",
+            "STUDYBOT_WORKERS": "0",
+            "PORT": str(free_port()),
+        },
+    )
+    retrying = "Slack Socket Mode: cannot connect"
+    await until(
+        lambda: retrying in bot.stderr(),
+        within=START_WITHIN,
+        what=retrying,
+        watch=[bot],
+        describe=bot.describe,
+    )
+    # Each failed try is one line with the delay, not a traceback.
+    [line] = [line for line in bot.stderr().splitlines() if retrying in line]
+    assert line.endswith("retrying in 10 s"), line
+    assert "Traceback" not in bot.stderr()
+
+    started = time.monotonic()
+    assert await bot.stop(signal.SIGTERM, within=STOP_WITHIN) == 0, bot.describe()
+    assert time.monotonic() - started < STOP_WITHIN
+    bot.assert_clean_exit(0)
+
+
+async def test_sigint_stops_it_the_same_way(procs: Processes) -> None:
+    bot = await procs.studybot(
+        "run",
+        "run",
+        env={
+            "SLACK_APP_TOKEN": "xapp-1-test",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "STUDYBOT_SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
+            "STUDYBOT_WORKERS": "0",
+            "PORT": str(free_port()),
+        },
+    )
+    await until(
+        lambda: "Slack is unreachable" in bot.stderr(),
+        within=START_WITHIN,
+        what="the token check",
+        watch=[bot],
+        describe=bot.describe,
+    )
+    assert await bot.stop(signal.SIGINT, within=STOP_WITHIN) == 0, bot.describe()
+
+
+def short_failure(proc_stderr: str) -> list[str]:
+    lines = proc_stderr.strip().splitlines()
+    assert len(lines) <= MAX_STDERR_LINES, proc_stderr
+    assert "Traceback" not in proc_stderr
+    return lines
+
+
+async def test_unreachable_discord_is_one_line_saying_what_to_fix(procs: Processes) -> None:
+    bot = await procs.studybot(
+        "discord",
+        "discord",
+        env={
+            "DISCORD_TOKEN": "a-token",
+            "STUDYBOT_DISCORD_API_URL": f"http://127.0.0.1:{free_port()}/api/v10",
+        },
+    )
+    assert await bot.wait(START_WITHIN) != 0
+    *_, last = short_failure(bot.stderr())
+    assert last.startswith("studybot: could not reach Discord's API"), last
+    assert "network" in last
+
+
+async def test_organizers_that_are_not_json_are_one_line_naming_the_variable(
+    procs: Processes,
+) -> None:
+    bot = await procs.studybot(
+        "migrate", "migrate", env={"STUDYBOT_COHORT__ORGANIZERS": "slack:T1:U1"}
+    )
+    assert await bot.wait(START_WITHIN) != 0
+    [line] = short_failure(bot.stderr())
+    assert "STUDYBOT_COHORT__ORGANIZERS must be a JSON list" in line
+    assert "'slack:T1:U1'" in line
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+async def test_unreachable_postgresql_at_migrate_is_one_line_and_a_traceback_only_at_debug(
+    procs: Processes, level: str
+) -> None:
+    url = f"postgresql://studybot:secret@127.0.0.1:{free_port()}/studybot"
+    bot = await procs.studybot(
+        "migrate",
+        "migrate",
+        env={"STUDYBOT_DATABASE_URL": url, "STUDYBOT_LOG_LEVEL": level},
+    )
+    assert await bot.wait(START_WITHIN) == 1
+    if level == "DEBUG":
+        assert "Traceback" in bot.stderr()
+        return
+    [line] = short_failure(bot.stderr())
+    assert line.startswith("studybot: cannot reach the database at postgresql"), line
+    assert "secret" not in line  # the password stays out of logs
+    assert "STUDYBOT_DATABASE_URL" in line
+
+
+def test_a_library_retry_traceback_becomes_one_line_with_the_delay() -> None:
+    record = logging.LogRecord(
+        "discord.client",
+        logging.ERROR,
+        __file__,
+        1,
+        "Attempting a reconnect in %.2fs",
+        (4.21,),
+        None,
+    )
+    try:
+        raise ConnectionResetError("Connection lost")
+    except ConnectionResetError as exc:
+        record.exc_info = (type(exc), exc, exc.__traceback__)
+    assert OneLineRetry("Attempting a reconnect in", "Discord gateway").filter(record)
+    assert record.getMessage() == (
+        "Discord gateway: cannot connect (ConnectionResetError: Connection lost); retrying in 4 s"
+    )
+    assert record.exc_info is None
+    assert record.levelname == "WARNING"
