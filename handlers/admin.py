@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.text import when
@@ -87,7 +87,7 @@ async def admin_cohort(ctx: Context) -> Reply:
     try:
         moved = reschedule(cohort, now)
     except RescheduleError as exc:
-        raise UsageError(f"Not changed: {exc}. Pick a later start date.") from None
+        raise Refused(f"Not changed: {exc}. Pick a later start date.") from None
     await ctx.db.flush()
     await plan_cohort(ctx.db, cohort, now)
     note = f"Changed {key}."

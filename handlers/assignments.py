@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.text import parse_local_datetime, when
@@ -68,7 +68,7 @@ async def assign(ctx: Context) -> Reply:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if due <= ctx.now:
-        raise UsageError(f"{when(due)} has already passed.")
+        raise Refused(f"{when(due)} has already passed.")
     session = _session_for(ctx, due, session_number)
     existing = await ctx.db.scalar(
         select(Assignment).where(
@@ -104,7 +104,7 @@ def _session_for(ctx: Context, due: dt.datetime, number: int | None) -> Session 
     if number is not None:
         found = next((s for s in sessions if s.number == number), None)
         if found is None:
-            raise UsageError(f"There is no session {number}.")
+            raise Refused(f"There is no session {number}.")
         return found
     before = [s for s in sessions if s.starts_at < due]
     return before[-1] if before else (sessions[0] if sessions else None)

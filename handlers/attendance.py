@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.router import Command, Router
 from handlers.schedule import next_session
 from handlers.types import Reply
@@ -74,13 +74,13 @@ def _target_session(ctx: Context, number: str | None) -> Session:
     if number is None:
         session = next_session(ctx.cohort.sessions, ctx.now)
         if session is None:
-            raise UsageError("There are no sessions left in this cohort.")
+            raise Refused("There are no sessions left in this cohort.")
         return session
     if not number.isdigit():
         raise UsageError(f"`{number}` is not a session number.")
     found = next((s for s in ctx.cohort.sessions if s.number == int(number)), None)
     if found is None:
-        raise UsageError(f"There is no session {number}.")
+        raise Refused(f"There is no session {number}.")
     return found
 
 
@@ -90,7 +90,7 @@ async def rsvp(ctx: Context) -> Reply:
     answer = ctx.args[0].lower()
     session = _target_session(ctx, ctx.args[1] if len(ctx.args) == 2 else None)
     if session.starts_at <= ctx.now and len(ctx.args) == 2:
-        raise UsageError(f"Session {session.number} has already started.")
+        raise Refused(f"Session {session.number} has already started.")
     existing = await ctx.db.scalar(
         select(Rsvp).where(Rsvp.session_id == session.id, Rsvp.member_id == ctx.member.id)
     )

@@ -65,9 +65,18 @@ class Context:
 class UsageError(Exception):
     """The arguments don't fit the command; the router answers with its usage."""
 
+    show_usage = True
+
     def __init__(self, problem: str = "") -> None:
         super().__init__(problem)
         self.problem = problem
+
+
+class Refused(UsageError):
+    """The arguments fit but can't be done (a date that has passed, no such session): the
+    router answers with the reason alone, since the usage is not the problem (issue 21)."""
+
+    show_usage = False
 
 
 class NotAllowed(Exception):

@@ -117,7 +117,7 @@ class Router:
                 invocation = prepared
             return await self._run(services, invocation, command, args, parsed)
         except UsageError as exc:
-            return [usage_reply(command, exc.problem)]
+            return [usage_reply(command, exc.problem, show_usage=exc.show_usage)]
         except NotAllowed as exc:
             return [error_reply(str(exc) or f"`d2l {command.name}` is for organizers only.")]
         except (OperationalError, PoolTimeout, OSError) as exc:
@@ -223,8 +223,10 @@ def _transient_sqlstate(exc: DBAPIError) -> bool:
     return isinstance(code, str) and code.startswith(TRANSIENT_SQLSTATES)
 
 
-def usage_reply(command: Command, problem: str = "") -> Reply:
+def usage_reply(command: Command, problem: str = "", *, show_usage: bool = True) -> Reply:
     lines = [problem] if problem else []
+    if problem and not show_usage:
+        return error_reply(problem)
     lines.append(f"Usage: `d2l {command.usage}` — {command.summary}")
     lines.extend(f"Example: `d2l {example}`" for example in command.examples[:2])
     return error_reply("\n".join(lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.router import Command, Router
 from handlers.text import plural, when
 from handlers.types import Reply, ReplyField
@@ -57,6 +57,12 @@ async def show_schedule(ctx: Context) -> Reply:
             f"{marker}{session.number:>2}. {when(session.starts_at, 'f')} — {session.title} "
             f"({curriculum.chapter_label(session.chapters)})"
         )
+    if ctx.cohort.skipped_dates:
+        days = ", ".join(
+            f"{d:%a} {d.day} {d:%b %Y}"
+            for d in map(dt.date.fromisoformat, sorted(ctx.cohort.skipped_dates))
+        )
+        lines.append(f"Skipped: {days}")
     return Reply(
         title=f"{ctx.cohort.name}: {len(ctx.cohort.sessions)} sessions",
         text="\n".join(lines),
@@ -80,7 +86,7 @@ async def show_session(ctx: Context) -> Reply:
     number = int(ctx.args[0])
     session = next((s for s in ctx.cohort.sessions if s.number == number), None)
     if session is None:
-        raise UsageError(f"There is no session {number}; sessions run from 1 to {count}.")
+        raise Refused(f"There is no session {number}; sessions run from 1 to {count}.")
     return await session_reply(ctx, session, heading="Session")
 
 

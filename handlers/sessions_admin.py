@@ -5,19 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from handlers.admin import meeting_url_arg
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.github_sync import plan_github
 from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.serialize import reply_to_json
-from handlers.text import when
+from handlers.text import plural, when
 from handlers.types import Reply
-from models.cohorts import RescheduleError, reschedule
+from models.cohorts import RescheduleError, skip_day, unskip_day
 from models.outbox import Planned, enqueue
 from models.tables import PlatformBinding, Session
 
@@ -74,7 +75,7 @@ async def edit_session(ctx: Context) -> Reply:
         raise UsageError()
     session = next((s for s in ctx.cohort.sessions if s.number == int(ctx.args[0])), None)
     if session is None:
-        raise UsageError(f"There is no session {ctx.args[0]}.")
+        raise Refused(f"There is no session {ctx.args[0]}.")
     field, values = ctx.args[1].lower(), ctx.args[2:]
     if field in ("date", "time"):
         return await _move(ctx, session, field, values)
@@ -117,7 +118,7 @@ async def _move(ctx: Context, session: Session, field: str, values: list[str]) -
     if len(values) != 1:
         raise UsageError()
     if session.starts_at <= ctx.now:
-        raise UsageError(f"Session {session.number} has already taken place.")
+        raise Refused(f"Session {session.number} has already taken place.")
     zone = ZoneInfo(ctx.timezone)
     local = session.starts_at.astimezone(zone)
     try:
@@ -131,7 +132,7 @@ async def _move(ctx: Context, session: Session, field: str, values: list[str]) -
         ) from None
     new_start = new_local.replace(tzinfo=zone).astimezone(dt.UTC)
     if new_start <= ctx.now:
-        raise UsageError(f"{when(new_start)} has already passed.")
+        raise Refused(f"{when(new_start)} has already passed.")
     delta = new_start - session.starts_at
     moving = [session]
     if later:
@@ -148,12 +149,7 @@ async def _move(ctx: Context, session: Session, field: str, values: list[str]) -
         )
     await ctx.db.flush()
     await plan_cohort(ctx.db, ctx.cohort, ctx.now)
-    await _post_notice(
-        ctx,
-        session,
-        f"🗓 Session {session.number} ({session.title}) moved to "
-        f"{when(session.starts_at)}" + (" — later sessions moved with it." if later else "."),
-    )
+    await post_moves(ctx, moving, "🗓")
     return Reply(
         text=f"Session {session.number} is now {when(session.starts_at)}"
         + (f"; {len(moving) - 1} later sessions moved too." if later else ".")
@@ -188,26 +184,38 @@ async def _change_skips(ctx: Context, *, add: bool) -> Reply:
         day = dt.date.fromisoformat(ctx.args[0])
     except ValueError:
         raise UsageError(f"`{ctx.args[0]}` is not a date; write it as YYYY-MM-DD.") from None
-    skipped = set(ctx.cohort.skipped_dates or [])
-    if add:
-        skipped.add(day.isoformat())
-    elif day.isoformat() in skipped:
-        skipped.discard(day.isoformat())
-    else:
-        raise UsageError(f"{day.isoformat()} is not a skipped date.")
-    ctx.cohort.skipped_dates = sorted(skipped)
     try:
-        moved = reschedule(ctx.cohort, ctx.now)
+        moved = (skip_day if add else unskip_day)(ctx.cohort, day, ctx.now)
     except RescheduleError as exc:
-        raise UsageError(f"Not changed: {exc}.") from None
+        raise Refused(f"Not changed: {exc}.") from None
     await ctx.db.flush()
     await plan_cohort(ctx.db, ctx.cohort, ctx.now)
+    what = "is skipped" if add else "is no longer skipped"
+    await post_moves(ctx, moved, f"🗓 {day:%a} {day.day} {day:%b %Y} {what}.")
     listed = ", ".join(sorted(ctx.cohort.skipped_dates)) or "none"
     return Reply(
         text=f"{'Skipping' if add else 'No longer skipping'} {day.isoformat()}; "
-        f"{len(moved)} sessions moved. Skipped dates: {listed}.",
+        f"{plural(len(moved), 'session')} moved. Skipped dates: {listed}.",
         ephemeral=True,
     )
+
+
+async def post_moves(ctx: Context, moved: Sequence[Session], headline: str) -> None:
+    """One notice per re-dating, listing every session that moved, to the bound channels."""
+    if not moved:
+        return
+    ordered = sorted(moved, key=lambda s: s.number)
+    if len(ordered) == 1:
+        only = ordered[0]
+        text = f"{headline} Session {only.number} ({only.title}) moved to {when(only.starts_at)}."
+    else:
+        lines = [f"Session {s.number} ({s.title}): {when(s.starts_at)}" for s in ordered]
+        text = f"{headline} {len(ordered)} sessions moved:\n" + "\n".join(lines)
+    stamps = ",".join(f"{s.id}@{int(s.starts_at.timestamp())}" for s in ordered)
+    digest = hashlib.sha256(stamps.encode()).hexdigest()[:12]
+    reply = Reply(text=text, timezone=ctx.timezone)
+    key = f"redated:{ctx.cohort.id}:{int(ctx.now.timestamp())}:{digest}"
+    await _post_to_channels(ctx, key, "notice", {"reply": reply_to_json(reply)})
 
 
 async def _post_to_channels(ctx: Context, key: str, kind: str, payload: dict[str, object]) -> None:
@@ -229,14 +237,6 @@ async def _post_to_channels(ctx: Context, key: str, kind: str, payload: dict[str
         for b in bindings
     ]
     await enqueue(ctx.db, planned, ctx.now, reschedule=False)
-
-
-async def _post_notice(ctx: Context, session: Session, text: str) -> None:
-    reply = Reply(text=text, timezone=ctx.timezone)
-    stamp = int(session.starts_at.timestamp())
-    await _post_to_channels(
-        ctx, f"moved:{session.id}:{stamp}", "notice", {"reply": reply_to_json(reply)}
-    )
 
 
 async def _post_recording(ctx: Context, session: Session) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -147,13 +148,92 @@ def reschedule(cohort: Cohort, now: dt.datetime) -> list[Session]:
         if session.pinned or session.starts_at == start:
             continue
         if start <= now:
+            local = start.astimezone(ZoneInfo(cohort.timezone))
             raise RescheduleError(
-                f"session {session.number} would move to {start:%Y-%m-%d %H:%M} UTC, "
-                "which has already passed"
+                f"session {session.number} would move to {local:%Y-%m-%d %H:%M} "
+                f"{local.tzname()}, which has already passed"
             )
         session.starts_at = start
         moved.append(session)
     return moved
+
+
+def skip_day(cohort: Cohort, day: dt.date, now: dt.datetime) -> list[Session]:
+    """Skip a local date: the session on it and every later one move one cadence later,
+    keeping their local time; sessions an organizer pinned stay (issue 21). What moved is
+    recorded in `skip_moves`, for `unskip_day`. Raises RescheduleError, changing nothing,
+    for a past date, a day without a session, or a move that breaks the sessions' order."""
+    zone = ZoneInfo(cohort.timezone)
+    key = day.isoformat()
+    if day < now.astimezone(zone).date():
+        raise RescheduleError(f"{key} has already passed")
+    if key in (cohort.skipped_dates or []):
+        raise RescheduleError(f"{key} is already skipped")
+    future = sorted((s for s in cohort.sessions if s.starts_at > now), key=lambda s: s.number)
+    on_day = next((s for s in future if s.starts_at.astimezone(zone).date() == day), None)
+    if on_day is None:
+        raise RescheduleError(f"no session takes place on {key} ({cohort.timezone})")
+    later = [s for s in future if s.number > on_day.number and not s.pinned]
+    moves = {s: shift_days(s.starts_at, cohort.cadence_days, zone) for s in [on_day, *later]}
+    _check_order(cohort, moves)
+    for session, start in moves.items():
+        session.starts_at = start
+    cohort.skipped_dates = sorted({*(cohort.skipped_dates or []), key})
+    cohort.skip_moves = {
+        **(cohort.skip_moves or {}),
+        key: {str(s.number): s.starts_at.isoformat() for s in moves},
+    }
+    return list(moves)
+
+
+def unskip_day(cohort: Cohort, day: dt.date, now: dt.datetime) -> list[Session]:
+    """Undo `skip_day`: the sessions it moved go back one cadence, unless they have taken
+    place or an organizer has moved them since. Raises RescheduleError if `day` isn't
+    skipped or a move back would break the order or land in the past."""
+    zone = ZoneInfo(cohort.timezone)
+    key = day.isoformat()
+    if key not in (cohort.skipped_dates or []):
+        raise RescheduleError(f"{key} is not a skipped date")
+    recorded = (cohort.skip_moves or {}).get(key, {})
+    moves: dict[Session, dt.datetime] = {}
+    for session in cohort.sessions:
+        after_skip = recorded.get(str(session.number))
+        if after_skip is None or session.starts_at <= now:
+            continue
+        if session.starts_at != dt.datetime.fromisoformat(after_skip):
+            continue  # re-dated by hand since: the organizer's newer plan stands
+        start = shift_days(session.starts_at, -cohort.cadence_days, zone)
+        if start <= now:
+            local = start.astimezone(zone)
+            raise RescheduleError(
+                f"session {session.number} would move back to {local:%Y-%m-%d %H:%M} "
+                f"{local.tzname()}, which has already passed"
+            )
+        moves[session] = start
+    _check_order(cohort, moves)
+    for session, start in moves.items():
+        session.starts_at = start
+    cohort.skipped_dates = [d for d in cohort.skipped_dates if d != key]
+    cohort.skip_moves = {d: m for d, m in (cohort.skip_moves or {}).items() if d != key}
+    return list(moves)
+
+
+def shift_days(start: dt.datetime, days: int, zone: ZoneInfo) -> dt.datetime:
+    """`days` later in the cohort's calendar, at the same local time (across DST)."""
+    local = start.astimezone(zone)
+    moved = dt.datetime.combine(local.date() + dt.timedelta(days=days), local.time(), zone)
+    return moved.astimezone(dt.UTC)
+
+
+def _check_order(cohort: Cohort, moves: dict[Session, dt.datetime]) -> None:
+    starts = [(s.number, moves.get(s, s.starts_at)) for s in cohort.sessions]
+    starts.sort()
+    for (number, start), (_, following) in itertools.pairwise(starts):
+        if start >= following:
+            raise RescheduleError(
+                f"session {number} would no longer come before session {number + 1}; "
+                f"move session {number + 1} (`admin session {number + 1} date …`) first"
+            )
 
 
 def meeting_link(cohort: Cohort, session: Session | None = None) -> str | None:

@@ -39,6 +39,9 @@ class Cohort(Base):
     quiz_pass_mark: Mapped[float] = mapped_column(Float, default=0.6)
     # Holidays: a session that would fall on one of these dates moves one cadence later.
     skipped_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What each `admin skip` moved: {date: {session number: its start after the skip}}, so
+    # `admin unskip` moves exactly those back (issue 21), leaving the organizer's own edits.
+    skip_moves: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     announce_days_before: Mapped[int] = mapped_column(Integer, default=3)
     # Minutes before a session / an assignment's due time.
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1440, 60])
@@ -74,6 +77,8 @@ class Member(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The name printed on certificates (`d2l name`); the display name when unset.
+    certificate_name: Mapped[str | None] = mapped_column(String(100), default=None)
 
     identities: Mapped[list[Identity]] = relationship(back_populates="member")
 

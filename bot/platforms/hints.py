@@ -32,7 +32,7 @@ def render_hints(reply: Reply, form: Form, *, plain: Collection[str] = (LABELS,)
     `plain` lose their code spans' backticks too."""
 
     def rich(text: str) -> str:
-        return HINT.sub(lambda m: f"`{form(m.group(1).strip())}`", text)
+        return HINT.sub(lambda m: f"`{form(m.group(1))}`", text)
 
     def flat(text: str) -> str:
         return _SPAN.sub(lambda m: m.group(1), rich(text))
