@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader
@@ -56,17 +55,18 @@ def rich(text: str | None, zone: str = "UTC") -> Markup:
     """Reply text as HTML: escaped first, then `code`, **bold**, time tokens and links."""
     if not text:
         return Markup("")
+    pieces, start = [], 0
+    for token in TIME_TOKEN.finditer(text):
+        pieces.append(_inline(text[start : token.start()]))
+        moment = dt.datetime.fromtimestamp(int(token.group(1)), tz=dt.UTC)
+        pieces.append(str(local_time(moment, zone, token.group(2))))
+        start = token.end()
+    pieces.append(_inline(text[start:]))
+    return Markup("".join(pieces).replace("\n", "<br>\n"))
+
+
+def _inline(text: str) -> str:
     html = str(escape(text))
     html = CODE.sub(r"<code>\1</code>", html)
     html = BOLD.sub(r"<strong>\1</strong>", html)
-    html = TIME_TOKEN.sub(lambda m: _token(m, zone), html)
-    html = URL.sub(
-        lambda m: f'<a href="{m.group(0)}" rel="nofollow noopener">{m.group(0)}</a>', html
-    )
-    return Markup(html.replace("\n", "<br>\n"))
-
-
-def _token(match: re.Match[str], zone: str) -> str:
-    moment = dt.datetime.fromtimestamp(int(match.group(1)), tz=dt.UTC)
-    ZoneInfo(zone)  # a bad zone fails here, not half-way through a page
-    return str(local_time(moment, zone, match.group(2)))
+    return URL.sub(lambda m: f'<a href="{m[0]}" rel="nofollow noopener">{m[0]}</a>', html)

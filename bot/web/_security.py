@@ -22,8 +22,9 @@ CONTENT_SECURITY_POLICY = (
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    # Private pages carry their signed link in the URL: never send it to another site.
-    "Referrer-Policy": "no-referrer",
+    # Private pages carry their signed link in the URL: never send it to another site. (Not
+    # "no-referrer": with it, browsers send `Origin: null` on the pages' own forms.)
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }

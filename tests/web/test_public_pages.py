@@ -49,7 +49,7 @@ async def test_every_page_carries_the_security_headers(pages: Pages) -> None:
         csp = response.headers["Content-Security-Policy"]
         assert "default-src 'none'" in csp and "script-src" not in csp, path
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 async def test_the_feed_parses_and_a_moved_session_keeps_its_uid_with_a_higher_sequence(
