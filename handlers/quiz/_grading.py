@@ -59,7 +59,10 @@ def feedback(rq: RenderedQuestion, outcome: Outcome, *, reveal: bool = True) -> 
     taken = format_seconds(outcome.taken_ms)
     if outcome.late:
         limit = int(time_limit(rq).total_seconds())
-        head = f"⏰ Too late: {taken} after the question, the limit is {limit} s: time is up. No points."
+        head = (
+            f"⏰ Too late: {taken} after the question, the limit is {limit} s: time is up. "
+            "No points."
+        )
     elif outcome.correct:
         head = f"✅ Correct! +{outcome.points} points ({taken})."
     else:

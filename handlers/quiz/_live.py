@@ -4,6 +4,8 @@ so any bot process can serve the next message."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from handlers.context import Context, UsageError
@@ -17,8 +19,9 @@ from handlers.quiz._common import (
     resolve_topic,
     time_limit,
 )
+from handlers.quiz._distribution import distribution
 from handlers.quiz._grading import feedback, grade, schedule_review, store
-from handlers.text import plural
+from handlers.text import plural, when
 from handlers.types import Reply
 from models.quiz_play import (
     Standing,
@@ -95,14 +98,18 @@ def _channel(game: LiveRound) -> tuple[str, str, str]:
 def _card(game: LiveRound) -> Reply:
     qid, seed = game.question_ids[game.position], game.seeds[game.position]
     rq = rendered(qid, seed)
-    return question_card(
+    deadline = game.question_started_at + time_limit(rq)
+    card = question_card(
         rq,
         title=f"Live · question {game.position + 1} of {len(game.question_ids)}",
         ref=f"r{game.id}-{game.position + 1}",
-        deadline=game.question_started_at + time_limit(rq),
+        deadline=deadline,
         ephemeral=False,
         how="answer privately",
     )
+    # Each reader sees the deadline in their own time: relative on Discord, local on Slack.
+    closes = f"⏳ Answers close {when(deadline, 'R')} (at {when(deadline, 't')})."
+    return replace(card, text=f"{card.text}\n{closes}")
 
 
 async def advance(ctx: Context) -> list[Reply]:
@@ -133,19 +140,20 @@ async def stop(ctx: Context) -> Reply:
 async def _reveal(ctx: Context, game: LiveRound) -> Reply:
     rq = rendered(game.question_ids[game.position], game.seeds[game.position])
     await ctx.db.flush()
-    answers = await ctx.db.scalars(
-        select(QuizAttempt.correct).where(
+    answers = await ctx.db.execute(
+        select(QuizAttempt.correct, QuizAttempt.answer_given).where(
             QuizAttempt.mode == "live",
             QuizAttempt.question_id == rq.id,
             QuizAttempt.seed == rq.seed,
         )
     )
     given = list(answers)
-    right = sum(1 for c in given if c)
+    right = sum(1 for correct, _ in given if correct)
     standings = await round_standings(ctx.db, game.seeds[: game.position + 1])
+    bars = distribution(rq, [text for _, text in given])
     return Reply(
         title=f"Question {game.position + 1}: the answer",
-        text=f"{explain(rq)}\n{right} of {plural(len(given), 'answer')} correct.",
+        text=f"{explain(rq)}\n{right} of {plural(len(given), 'answer')} correct.\n{bars}",
         footer=_board(standings, limit=5),
     )
 

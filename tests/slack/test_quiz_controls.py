@@ -9,10 +9,12 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
+
 from bot.app import App
 from bot.clock import FakeClock
 from bot.platforms.slack_app._render import BOX_OPEN, PICK_BLOCK, PICK_SUBMIT, PICK_TICK
-from tests.quizplay.conftest import attempts, open_question
+from tests.quizplay.conftest import attempts, live_question, open_question
 from tests.slack.conftest import SlackUser, buttons, click
 from tests.slack.fake_slack import TEAM, FakeSlack
 
@@ -172,3 +174,88 @@ async def test_a_modal_answer_after_the_time_limit_says_time_is_up(
     await slack.interact(view_submission(view, repr(rq.answer), user="U1"))
     assert "time is up" in fake.hooks()[before]["text"]
     assert fake.hooks()[before]["response_type"] == "ephemeral"
+
+
+def click_as(fake: FakeSlack, element: dict[str, Any], user: str) -> dict[str, Any]:
+    """A click in the shared channel message, answered through the member's own URL."""
+    payload = click(fake, element, ephemeral=False, user=user)
+    payload["response_url"] = f"{fake.url}/hooks/actions/{TEAM}/{user}"
+    return payload
+
+
+async def answer_live_with_controls(
+    slack: SlackUser, fake: FakeSlack, card: dict[str, Any], rq: Any, user: str, *, right: bool
+) -> None:
+    """Answer the channel's live question with whatever control its card offers."""
+    blocks = card["blocks"]
+    if rq.type == "multiple":
+        values = list(rq.answer) if right else [x for x in "ab" if (x,) != rq.answer][:1]
+        payload = submit_with_ticks(fake, blocks, values, user=user)
+        payload["container"]["is_ephemeral"] = False
+        payload["response_url"] = f"{fake.url}/hooks/actions/{TEAM}/{user}"
+        await slack.interact(payload)
+    elif rq.type == "numeric":
+        box = control(blocks, BOX_OPEN)
+        assert box is not None
+        await slack.interact(click_as(fake, box, user))
+        view = fake.called("views.open")[-1].params["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        meta = json.loads(view["private_metadata"])
+        assert meta["response_url"].endswith(f"/{user}")  # the member's own answer URL
+        text = repr(rq.answer) if right else repr(rq.answer + 1000 * max(1.0, abs(rq.answer)))
+        if not right and rq.answer_range is not None:
+            text = repr(rq.answer_range[0] if rq.answer > 0.5 else rq.answer_range[1])
+        await slack.interact(view_submission(view, text, user=user))
+    else:
+        key = {True: "true", False: "false"}.get(rq.answer, rq.answer)  # type: ignore[call-overload]
+        wanted = (
+            key
+            if right
+            else next(
+                b["value"].split()[1] for b in buttons(blocks) if b["value"].split()[1] != key
+            )
+        )
+        [button] = [
+            b for b in buttons(blocks) if b.get("value", "").startswith(f"answer {wanted} ")
+        ]
+        await slack.interact(click_as(fake, button, user))
+
+
+@pytest.mark.parametrize("kind", ["multiple", "numeric", "true_false"])
+async def test_a_live_round_answered_by_controls_gives_private_feedback_and_one_distribution(
+    app: App, slack: SlackUser, fake: FakeSlack, kind: str
+) -> None:
+    await slack.command("join", user="U0")  # the first member organizes
+    # (Round 1's optimization questions include a multiple-choice one; probability's don't.)
+    topic = "optimization" if kind == "multiple" else "probability"
+    await slack.command(f"quiz live {topic} 20", user="U0")
+    for _ in range(20):  # the organizer moves on until a `kind` question is up
+        card = fake.hooks()[-1]
+        game, rq = await live_question(app)
+        if rq.type == kind:
+            break
+        await slack.command("quiz next", user="U0")
+    assert rq.type == kind and card["response_type"] == "in_channel"
+    number = game.position + 1
+    assert "Answers close" in json.dumps(card["blocks"])
+    for user, right in (("U1", True), ("U2", True), ("U3", False)):
+        await answer_live_with_controls(slack, fake, card, rq, user, right=right)
+    for user in ("U1", "U2", "U3"):
+        own = [c.params for c in fake.called("hook") if c.path.endswith(f"/{user}")]
+        assert own, f"{user} got no answer"
+        assert all(m["response_type"] == "ephemeral" for m in own), own
+        assert any("Got it" in m["text"] for m in own), own
+        # Nobody's private feedback reveals the key while the question is open.
+        assert all("Answer:" not in m["text"] for m in own)
+    rows = [a for u in ("U1", "U2", "U3") for a in await attempts(app, u) if a.question_id == rq.id]
+    assert sorted(bool(a.correct) for a in rows) == [False, True, True]
+
+    await slack.command("quiz next", user="U0")
+    await slack.command("quiz live stop", user="U0")
+    title = f"Question {number}: the answer"
+    posted = [h for h in fake.hooks() if title in json.dumps(h, ensure_ascii=False)]
+    assert len(posted) == 1  # once, with the explanation and the bars
+    text = json.dumps(posted[0], ensure_ascii=False)
+    assert "How the room answered (3 answers)" in text and "Answer:" in text
+    assert "2 of 3 answers correct" in text
+    assert game.question_ids[number - 1] == rq.id
