@@ -22,7 +22,7 @@ from models.tables import Assignment, Submission
 from quizzes.exercises.catalog import UnknownExercise, get_exercise, list_exercises
 from quizzes.exercises.reader import UnreadableSubmission
 from quizzes.exercises.result import SEED_BITS
-from quizzes.exercises.source_check import SourceError, check_source
+from quizzes.exercises.source_check import SourceError, check_source, missing_functions
 from quizzes.exercises.spec import ExerciseSpec
 
 MAX_CODE_BYTES = 64_000
@@ -167,6 +167,9 @@ async def submit(ctx: Context) -> Reply:
         violations = check_source(code, spec.forbidden)
         problems = [str(v) for v in violations if v.kind == "forbidden"]
         notes += [str(v) for v in violations if v.kind != "forbidden"]
+        # Graded, a wrong name scores 0 and costs an attempt: say so at once (issue 21).
+        wrong_name = None if problems else missing_functions(code, spec.functions)
+        problems += [wrong_name] if wrong_name else []
     except SourceError as exc:
         problems = [str(exc)]
     if problems:

@@ -126,6 +126,25 @@ def check_source(source: str, forbidden: Sequence[str] = ()) -> list[Violation]:
     return sorted(dict.fromkeys(visitor.violations), key=lambda v: v.line)
 
 
+def missing_functions(source: str, functions: Sequence[str]) -> str | None:
+    """Why the code can't be graded at all because it doesn't define what the exercise calls
+    (`def adam` for `adam_step`), or None. Parses `source`, which `check_source` has passed."""
+    defined: list[str] = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defined.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined += [t.id for t in targets if isinstance(t, ast.Name)]
+    missing = [f for f in functions if f not in defined]
+    if not missing:
+        return None
+    needs = " and ".join(f"`{f}(…)`" for f in missing)
+    own = [d for d in dict.fromkeys(defined) if not d.startswith("_")]
+    has = ", ".join(f"`{d}`" for d in own[:5]) if own else "no function"
+    return f"this exercise needs {needs}; your code defines {has}"
+
+
 class _Visitor(ast.NodeVisitor):
     def __init__(self, forbidden: Sequence[str]) -> None:
         self.forbidden = tuple(forbidden)
