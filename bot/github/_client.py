@@ -71,6 +71,9 @@ class GitHubClient:
 
     def __init__(self, api_url: str, token: str, repo: str) -> None:
         self.base = api_url.rstrip("/")
+        # api.github.com/graphql; GitHub Enterprise Server: https://HOST/api/graphql beside
+        # its REST API at https://HOST/api/v3.
+        self.graphql_url = self.base.removesuffix("/v3") + "/graphql"
         self.token = token
         self.owner, self.name = repo.split("/", 1)
         self._session: aiohttp.ClientSession | None = None
@@ -92,7 +95,7 @@ class GitHubClient:
     async def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
         try:
             data: dict[str, Any] = await self.api.graphql(
-                query, endpoint=f"{self.base}/graphql", **variables
+                query, endpoint=self.graphql_url, **variables
             )
         except gidgethub.QueryError as exc:
             errors = exc.response.get("errors") or [] if isinstance(exc.response, dict) else []
