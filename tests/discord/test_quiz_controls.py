@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.app import App
 from bot.platforms.discord_bot import DiscordPlatform
 from tests.discord import payloads as p
 from tests.discord.conftest import ALICE, say
 from tests.discord.fake_discord import FakeDiscord, Sent
-from tests.quizplay.conftest import attempts, open_question
+from tests.quizplay.conftest import attempts, live_question, open_question
 
 SELECT, BUTTON, TEXT_INPUT = 3, 2, 4
 
@@ -20,11 +22,11 @@ def components(sent: Sent, kind: int) -> list[dict[str, Any]]:
     return [c for c in sent.buttons if c.get("type") == kind]
 
 
-def select_menu(sent: Sent, values: list[str]) -> dict[str, Any]:
+def select_menu(sent: Sent, values: list[str], author: Any = ALICE) -> dict[str, Any]:
     """Closing the multi-select menu of `sent` with `values` picked."""
     [menu] = components(sent, SELECT)
     payload: dict[str, Any] = {
-        **p._interaction_base(f"token-{p.snowflake()}", ALICE, sent.channel_id),
+        **p._interaction_base(f"token-{p.snowflake()}", author, sent.channel_id),
         "type": 3,
         "data": {"custom_id": menu["custom_id"], "component_type": SELECT, "values": values},
         "message": sent.message,
@@ -32,7 +34,7 @@ def select_menu(sent: Sent, values: list[str]) -> dict[str, Any]:
     return payload
 
 
-def modal_submit(modal: Sent, text: str) -> dict[str, Any]:
+def modal_submit(modal: Sent, text: str, author: Any = ALICE) -> dict[str, Any]:
     """Submitting the modal the bot opened, with `text` typed in its input."""
     inputs = [c for row in modal.body["components"] for c in row["components"]]
     [box] = [c for c in inputs if c["type"] == TEXT_INPUT]
@@ -41,7 +43,7 @@ def modal_submit(modal: Sent, text: str) -> dict[str, Any]:
         "components": [{"type": TEXT_INPUT, "custom_id": box["custom_id"], "value": text}],
     }
     payload: dict[str, Any] = {
-        **p._interaction_base(f"token-{p.snowflake()}", ALICE, modal.channel_id),
+        **p._interaction_base(f"token-{p.snowflake()}", author, modal.channel_id),
         "type": 5,
         "data": {"custom_id": modal.body["custom_id"], "components": [row]},
     }
@@ -93,21 +95,21 @@ async def test_a_multiple_choice_question_is_answered_with_a_multi_select_menu(
     assert [a for a in await attempts(app, p.ALICE_ID) if a.question_id == rq.id][-1].correct
 
 
-async def open_modal(fake: FakeDiscord, card: Sent) -> Sent:
+async def open_modal(fake: FakeDiscord, card: Sent, author: Any = ALICE) -> Sent:
     """Press the card's Answer button; Discord shows the modal the bot answers with."""
     [button] = components(card, BUTTON)
     assert button["label"] == "Answer"
     count = len(fake.sent)
-    click = p.button_click(f"token-{p.snowflake()}", ALICE, button["custom_id"], card.message)
+    click = p.button_click(f"token-{p.snowflake()}", author, button["custom_id"], card.message)
     await fake.dispatch("INTERACTION_CREATE", click)
     modal = (await fake.wait_sent(count + 1))[count]
     assert modal.body["title"] == "Your answer"  # a modal (callback type 9), not a message
     return modal
 
 
-async def submit(fake: FakeDiscord, modal: Sent, text: str) -> Sent:
+async def submit(fake: FakeDiscord, modal: Sent, text: str, author: Any = ALICE) -> Sent:
     count = len(fake.sent)
-    await fake.dispatch("INTERACTION_CREATE", modal_submit(modal, text))
+    await fake.dispatch("INTERACTION_CREATE", modal_submit(modal, text, author))
     return (await fake.wait_sent(count + 1))[count]
 
 
@@ -130,3 +132,69 @@ async def test_a_numeric_question_is_answered_in_a_modal_and_a_non_number_is_ref
     assert feedback.ephemeral and feedback.text().startswith("✅ Correct!"), feedback.text()
     rows = await attempts(app, p.ALICE_ID)
     assert [a.correct for a in rows if a.id == open_attempt.id] == [True]
+
+
+CAROL = p.user("300000000000000003", "carol")
+DAVE = p.user("300000000000000004", "dave")
+
+
+async def answer_live(fake: FakeDiscord, card: Sent, rq: Any, author: Any, right: bool) -> Sent:
+    """Answer the channel's live question with the card's control; the bot's private answer."""
+    if rq.type == "multiple":
+        values = list(rq.answer) if right else [x for x in "ab" if (x,) != rq.answer][:1]
+        count = len(fake.sent)
+        await fake.dispatch("INTERACTION_CREATE", select_menu(card, values, author))
+        return (await fake.wait_sent(count + 1))[count]
+    if rq.type == "numeric":
+        text = repr(rq.answer) if right else repr(rq.answer + 1000 * max(1.0, abs(rq.answer)))
+        if not right and rq.answer_range is not None:  # wrong, but within the range
+            text = repr(rq.answer_range[0] if rq.answer > 0.5 else rq.answer_range[1])
+        return await submit(fake, await open_modal(fake, card, author), text, author)
+    key = {True: "true", False: "false"}.get(rq.answer, rq.answer)
+    wrong = next(
+        b["custom_id"] for b in card.buttons if not b["custom_id"].startswith(f"d2l:answer {key} ")
+    )
+    right_id = next(
+        b["custom_id"] for b in card.buttons if b["custom_id"].startswith(f"d2l:answer {key} ")
+    )
+    count = len(fake.sent)
+    click = p.button_click(
+        f"token-{p.snowflake()}", author, right_id if right else wrong, card.message
+    )
+    await fake.dispatch("INTERACTION_CREATE", click)
+    return (await fake.wait_sent(count + 1))[count]
+
+
+@pytest.mark.parametrize("kind", ["multiple", "numeric", "true_false"])
+async def test_a_live_round_answered_by_controls_gives_private_feedback_and_one_distribution(
+    app: App, platform: DiscordPlatform, fake: FakeDiscord, kind: str
+) -> None:
+    await say(fake, "!d2l join")  # alice, the first member, organizes
+    await fake.wait_sent(1)
+    topic = "optimization" if kind == "multiple" else "probability"
+    count = len(fake.sent)
+    await say(fake, f"!d2l quiz live {topic} 20")
+    await fake.wait_sent(count + 2)
+    for _ in range(20):  # alice moves on until a `kind` question is up
+        card = [s for s in fake.sent if "Live · question" in s.text()][-1]
+        game, rq = await live_question(app)
+        if rq.type == kind:
+            break
+        count = len(fake.sent)
+        await say(fake, "!d2l quiz next")
+        await fake.wait_sent(count + 2)
+    assert rq.type == kind and not card.ephemeral and "Answers close" in card.text()
+    number = game.position + 1
+    for author, right in ((p.user(p.BOB_ID, "bob"), True), (CAROL, True), (DAVE, False)):
+        private = await answer_live(fake, card, rq, author, right)
+        assert private.ephemeral and "Got it" in private.text(), private.text()
+        assert "Answer:" not in private.text()  # the key stays hidden while it is open
+    count = len(fake.sent)
+    await say(fake, "!d2l quiz next")
+    await fake.wait_sent(count + 2)
+    await say(fake, "!d2l quiz live stop")
+    await fake.wait_sent(count + 3)
+    posted = [s for s in fake.sent if f"Question {number}: the answer" in s.text()]
+    assert len(posted) == 1 and not posted[0].ephemeral
+    assert "How the room answered (3 answers)" in posted[0].text()
+    assert "2 of 3 answers correct" in posted[0].text() and "Answer:" in posted[0].text()
