@@ -18,7 +18,7 @@ from types import FunctionType
 from typing import Any
 
 from quizzes.exercises import harness
-from quizzes.exercises.cases import Leaves, Mismatch, encode_cases
+from quizzes.exercises.cases import Leaves, Mismatch
 from quizzes.exercises.catalog import get_exercise
 from quizzes.exercises.compare import compare
 from quizzes.exercises.diagnosis import diagnose
@@ -55,30 +55,35 @@ def grade_in_process(
     tests = []
     for case, entry, want in zip(prepared.cases, entries, prepared.expected, strict=True):
         plan = spec.test(case.name)
+        modified = False
         try:
-            got = harness.flatten(harness.invoke(functions[entry["function"]], entry, tensors))
+            try:
+                raw = harness.invoke(functions[entry["function"]], entry, tensors)
+            except harness.InputModified as exc:  # the test fails; the diagnosis still runs
+                raw, modified = exc.output, True
+            got = harness.flatten(raw)
         except Exception as exc:  # what the harness reports as an error or bad output
             tests.append(TestOutcome(case.name, 0, Mismatch("error", repr(exc)), None))
             continue
-        if code.check is not None:
+        if modified:
+            mismatch: Mismatch | None = Mismatch("modified its input", "modified its input")
+        elif code.check is not None:
             mismatch = code.check(case, got, want)
         else:
             mismatch = compare(want, got, case.tolerance or spec.tolerance)
         if mismatch is None:
             tests.append(TestOutcome(case.name, plan.points, None, None))
             continue
-        found = diagnose(spec, code, case, entry, tensors, got)
+        found = diagnose(spec, code, case, entry, tensors, got, modified=modified)
         tests.append(TestOutcome(case.name, 0, mismatch, found.id if found else None))
     return Outcome(sum(t.points for t in tests), spec.max_score, tuple(tests))
 
 
 @functools.cache
-def _prepared(exercise: str, seed: int) -> tuple[Prepared, list[dict[str, Any]], Leaves]:
-    """The cases and expected outputs of a seed, computed once per test session."""
-    spec = get_exercise(exercise)
-    prepared = prepare(spec, load_code(exercise), "", seed)
-    entries, tensors = encode_cases(list(prepared.cases), spec.functions[0])
-    return prepared, entries, tensors
+def _prepared(exercise: str, seed: int) -> tuple[Prepared, tuple[dict[str, Any], ...], Leaves]:
+    """The cases, manifest entries and expected outputs of a seed, computed once."""
+    prepared = prepare(get_exercise(exercise), load_code(exercise), "", seed)
+    return prepared, prepared.entries, prepared.tensors
 
 
 def member_source(functions: Mapping[str, Callable[..., Any]]) -> str:

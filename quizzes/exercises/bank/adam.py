@@ -95,6 +95,24 @@ def adam_corrected_state(
     return param - lr * v / (torch.sqrt(s) + eps), (v, s)
 
 
+def adam_in_place(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor, torch.Tensor],
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    v, s = state
+    v.mul_(beta1).add_((1 - beta1) * grad)
+    s.mul_(beta2).add_((1 - beta2) * grad**2)
+    v_hat, s_hat = v / (1 - beta1**t), s / (1 - beta2**t)
+    param.sub_(lr * v_hat / (torch.sqrt(s_hat) + eps))
+    return param, (v, s)
+
+
 MISTAKES = (
     Mistake(
         "no_bias_correction",
@@ -115,6 +133,13 @@ MISTAKES = (
         "and correct them afresh at each step",
         "12.10",
         {"adam_step": adam_corrected_state},
+    ),
+    Mistake(
+        "updated_in_place",
+        "this updates the parameter and the moments in place (as torch.optim does): return "
+        "new tensors and leave the inputs as they were",
+        "12.10",
+        {"adam_step": adam_in_place},
     ),
 )
 

@@ -143,6 +143,23 @@ def batch_norm_eps_outside_sqrt(
     return _batch_norm(*args, "eps_outside_sqrt")
 
 
+def batch_norm_running_in_place(
+    X: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    running_mean: torch.Tensor,
+    running_var: torch.Tensor,
+    eps: float,
+    momentum: float,
+    training: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    args = (X, gamma, beta, running_mean, running_var, eps, momentum, training)
+    Y, new_mean, new_var = _batch_norm(*args, "")
+    running_mean.copy_(new_mean)  # what nn.BatchNorm does to its buffers, forbidden here
+    running_var.copy_(new_var)
+    return Y, running_mean, running_var
+
+
 MISTAKES = (
     Mistake(
         "biased_running_var",
@@ -170,6 +187,13 @@ MISTAKES = (
         "this adds eps after the square root: divide by √(σ² + eps)",
         "8.5",
         {"batch_norm": batch_norm_eps_outside_sqrt},
+    ),
+    Mistake(
+        "running_stats_in_place",
+        "this updates running_mean and running_var in place: return new tensors and leave "
+        "the inputs as they were",
+        "8.5",
+        {"batch_norm": batch_norm_running_in_place},
     ),
 )
 

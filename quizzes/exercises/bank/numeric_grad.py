@@ -85,6 +85,18 @@ def grad_not_restoring_x(
     return grad
 
 
+def grad_perturbing_x_in_place(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float = 1e-5
+) -> torch.Tensor:
+    grad = torch.zeros_like(x)
+    for i in range(x.numel()):
+        x[i] += h
+        up = f(x)
+        x[i] -= 2 * h
+        grad[i] = (up - f(x)) / (2 * h)
+    return grad
+
+
 MISTAKES = (
     Mistake(
         "one_sided",
@@ -112,6 +124,13 @@ MISTAKES = (
         "derivatives are taken at a shifted point",
         "2.4",
         {"numeric_grad": grad_not_restoring_x},
+    ),
+    Mistake(
+        "x_changed_in_place",
+        "this moves the coordinates of x itself and leaves each at x_i - h: work on copies "
+        "(x + e, x - e) so that x stays as it was",
+        "2.4",
+        {"numeric_grad": grad_perturbing_x_in_place},
     ),
 )
 

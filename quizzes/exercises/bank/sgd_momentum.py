@@ -81,6 +81,20 @@ def momentum_forgotten(
     return param - lr * grad, (grad.clone(),)
 
 
+def momentum_in_place(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: tuple[torch.Tensor],
+    t: int,
+    lr: float,
+    momentum: float,
+) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
+    (v,) = state
+    v.mul_(momentum).add_(grad)
+    param.sub_(lr * v)
+    return param, (v,)
+
+
 MISTAKES = (
     Mistake(
         "dampened",
@@ -101,6 +115,13 @@ MISTAKES = (
         "this is plain gradient descent: the velocity must carry momentum·v from step to step",
         "12.6",
         {"sgd_momentum_step": momentum_forgotten},
+    ),
+    Mistake(
+        "updated_in_place",
+        "this updates the parameter and the velocity in place (as torch.optim does): return "
+        "new tensors and leave the inputs as they were",
+        "12.6",
+        {"sgd_momentum_step": momentum_in_place},
     ),
 )
 
