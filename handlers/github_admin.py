@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from handlers.context import Context, UsageError
 from handlers.github_sync import DISCUSSION, PLATFORM, plan_github
@@ -65,10 +65,17 @@ async def _show(ctx: Context, state: GitHubSync) -> Reply:
     discussions = await ctx.db.scalar(
         select(func.count()).where(GitHubDiscussion.cohort_id == ctx.cohort.id)
     )
-    failed = list(
+    # Given up on, or being retried after an error (a wrong token, a missing category).
+    troubled = list(
         await ctx.db.scalars(
             select(OutboxMessage)
-            .where(*mine, OutboxMessage.status == "failed")
+            .where(
+                *mine,
+                or_(
+                    OutboxMessage.status == "failed",
+                    (OutboxMessage.status == "pending") & OutboxMessage.last_error.is_not(None),
+                ),
+            )
             .order_by(OutboxMessage.due_at.desc())
             .limit(5)
         )
@@ -90,10 +97,13 @@ async def _show(ctx: Context, state: GitHubSync) -> Reply:
             " · ".join(f"{counts.get(s, 0)} {s}" for s in ("pending", "sent", "failed")),
         ),
     )
-    lines = [f"{m.kind} `{m.key}` — {m.last_error}" for m in failed]
+    lines = [
+        f"{m.kind} `{m.key}` ({'failed' if m.status == 'failed' else 'retrying'}) — {m.last_error}"
+        for m in troubled
+    ]
     text = "\n".join(lines) if lines else "Nothing has failed."
-    if lines:
-        text += "\n`d2l admin github sync` tries them again."
+    if any(m.status == "failed" for m in troubled):
+        text += "\n`d2l admin github sync` tries the failed ones again."
     return Reply(title="GitHub", text=text, fields=fields, ephemeral=True)
 
 

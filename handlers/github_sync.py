@@ -214,8 +214,12 @@ async def render_github(db: AsyncSession, message: OutboxMessage, curriculum: Cu
             text=session.recording_url or "",
             timezone=cohort.timezone,
         )
-    if message.kind == EDIT and await db.get(GitHubDiscussion, session.id) is None:
-        raise NotPublished("the session has no Discussion")
+    if message.kind == EDIT:
+        known = await db.get(GitHubDiscussion, session.id)
+        if known is None:
+            raise NotPublished("the session has no Discussion")
+        if known.announced_start == session.starts_at:  # an earlier edit did it
+            raise NotPublished("the Discussion already gives this time")
     return await announcement(db, cohort, session, curriculum)
 
 

@@ -285,3 +285,25 @@ async def test_sync_recreates_a_deleted_discussion_and_leaves_a_present_one_alon
     assert again.number == 2 and again.title.startswith("Session 1: ")
     async with published.services.sessions() as db:
         assert (await db.scalar(select(GitHubDiscussion.number))) == 2
+
+
+async def test_a_missing_category_is_retried_and_shown_with_githubs_categories(
+    sqlite_url: str, clock: FakeClock, github: FakeGitHubApi, tmp_path: object
+) -> None:
+    app = await App.create(
+        github_settings(sqlite_url, github.url, github_category="News"), clock=clock
+    )
+    publisher = GitHubPublisher(app.services)
+    try:
+        await publisher.start()
+        clock.set(ANNOUNCE)
+        stats = await Dispatcher(app.services, {"github": publisher.sender()}).run_once()
+        assert stats.failed == 1 and github.discussions == []
+        olga = Chat(app, tmp_path / "out", user="olga")  # type: ignore[operator]
+        shown = await olga.text("d2l admin github")
+        assert "github_discussion `announce:" in shown and "(retrying)" in shown
+        assert "no Discussion category 'News' in d2l-group/study" in shown
+        assert "(categories: Announcements, Q&A)" in shown
+    finally:
+        await publisher.stop()
+        await app.close()
