@@ -14,6 +14,8 @@ from quizzes.exercises.result import OUTPUT_NOTE
 
 MAX_OUTPUT_LINES = 10
 MAX_OUTPUT_CHARS = 1000
+NOTE_WIDTH = 60  # a test's note in the table
+MAX_NOTE_CHARS = 500  # the same note in full, under the table
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PINGS = re.compile(r"@(everyone|here|channel)|<!(channel|here|everyone)>|<@[!&]?\w+>", re.I)
 ICONS = {"passed": "✅", "partial": "🟡", "failed": "❌"}
@@ -106,13 +108,32 @@ def _seed(result: dict[str, Any]) -> str:
 
 
 def _table(tests: list[dict[str, Any]]) -> str:
+    """One row per test. A note too long for its row is cut at a word, and written whole
+    under the table: the got value and the tolerance are what the member needs (issue 21)."""
     width = min(28, max(len(str(t.get("name", ""))) for t in tests))
     rows = [f"{'test':<{width}}  result  points  note"]
+    whole: list[str] = []
     for test in tests:
         mark = "pass" if test.get("passed") else "FAIL"
         name = str(test.get("name", ""))[:width]
         kind = "" if test.get("visible") else " (hidden)"
-        note = neutralise(str(test.get("message", "")))[:60]
+        message = neutralise(str(test.get("message", "")))[:MAX_NOTE_CHARS]
+        note = cut_at_word(message, NOTE_WIDTH)
+        if note != message:
+            whole.append(f"{name}: {message}")
         points = f"{test.get('points', 0)}/{test.get('max_points', 0)}"
         rows.append(f"{name:<{width}}  {mark:<6}  {points:<6}  {note}{kind}".rstrip())
+    if whole:
+        rows += ["", "Notes in full:", *whole]
     return "\n".join(rows)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` if it fits, else its start up to the last whole word and "…"."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if not text[len(head)].isspace() and space > limit // 3:  # head ends inside a word
+        head = head[:space]
+    return head.rstrip(" ,;:") + "…"
