@@ -4,6 +4,7 @@ the leaderboard. They read the same queries the chat commands use and show nothi
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from sqlalchemy import select
@@ -37,6 +38,10 @@ def register(router: web.UrlDispatcher) -> None:
 
 
 async def home(request: web.Request) -> web.Response:
+    return await _cached(request, "home", _home)
+
+
+async def _home(request: web.Request) -> web.Response:
     site = site_of(request)
     now = site.app.services.clock.now()
     async with site.app.services.sessions() as db:
@@ -55,6 +60,10 @@ async def home(request: web.Request) -> web.Response:
 
 
 async def session_page(request: web.Request) -> web.Response:
+    return await _cached(request, f"session:{request.match_info['number']}", _session_page)
+
+
+async def _session_page(request: web.Request) -> web.Response:
     site = site_of(request)
     number = int(request.match_info["number"])
     async with site.app.services.sessions() as db:
@@ -124,6 +133,11 @@ async def verify_page(request: web.Request) -> web.Response:
             text="Too many certificate look-ups from your address; try again in a minute.",
             headers={"Retry-After": str(limits.verify.retry_after(address))},
         )
+    return await _cached(request, f"verify:{request.match_info['code'].upper()}", _verify_page)
+
+
+async def _verify_page(request: web.Request) -> web.Response:
+    site = site_of(request)
     code = request.match_info["code"]
     async with site.app.services.sessions() as db:
         cohort = await _cohort(db)
@@ -142,6 +156,10 @@ async def verify_page(request: web.Request) -> web.Response:
 
 
 async def leaderboard(request: web.Request) -> web.Response:
+    return await _cached(request, "leaderboard", _leaderboard)
+
+
+async def _leaderboard(request: web.Request) -> web.Response:
     site = site_of(request)
     async with site.app.services.sessions() as db:
         cohort = await _cohort(db)
@@ -169,6 +187,13 @@ def _public(standings: list[Standing], names: dict[int, str]) -> list[tuple[int,
             rank = i + 1
         rows.append((rank, names.get(s.member_id, ANONYMOUS), s))
     return rows
+
+
+async def _cached(
+    request: web.Request, key: str, make: Callable[[web.Request], Awaitable[web.Response]]
+) -> web.Response:
+    """The page from the site's short cache (its links depend on the host asked for)."""
+    return await site_of(request).cache.page(f"{request.host}|{key}", lambda: make(request))
 
 
 async def _cohort(db: AsyncSession) -> Cohort:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from bot.app import App
+from bot.web._cache import PageCache
 from bot.web._security import RateLimit
 
 
@@ -26,6 +27,7 @@ SITE: web.AppKey[Site] = web.AppKey("studybot_site")
 class Site:
     app: App
     limits: Limits | None  # None: no rate limits (the benchmark, from one address)
+    cache: PageCache = field(default_factory=PageCache)
 
 
 def site_of(request: web.Request) -> Site:
