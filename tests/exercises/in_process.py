@@ -107,7 +107,8 @@ def member_source(functions: Mapping[str, Callable[..., Any]]) -> str:
     source = "\n\n".join(parts)
     for old, new in renames.items():
         source = re.sub(rf"\b{re.escape(old)}\b", new, source)
-    return "import math\n\nimport torch\n\n\n" + source
+    header = "import math\nfrom collections.abc import Callable, Iterable\n\nimport torch\n\n\n"
+    return header + source
 
 
 def _helpers(fn: FunctionType) -> list[FunctionType]:
