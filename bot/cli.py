@@ -100,7 +100,7 @@ def _register_tools(
     benches: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     """The command groups each part of the project contributes (cheap imports only)."""
-    from bot import bench_load, bench_reminders, bench_web
+    from bot import bench_load, bench_reminders, bench_web, ops_cli
     from bot.platforms.discord_bot import bench as discord_bench
     from bot.platforms.slack_app import bench as slack_bench
     from bot.sandbox import cli as sandbox_cli
@@ -117,6 +117,7 @@ def _register_tools(
     ):
         register(commands, benches)
     grade_cli.register(commands)
+    ops_cli.register(commands)
     quiz_cli.register(commands)
 
 
