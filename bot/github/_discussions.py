@@ -21,7 +21,7 @@ query($owner: String!, $name: String!, $category: ID!) {
   repository(owner: $owner, name: $name) {
     discussions(first: 100, categoryId: $category,
                 orderBy: {field: CREATED_AT, direction: DESC}) {
-      nodes { id number url body }
+      nodes { id number url body viewerDidAuthor }
     }
   }
 }"""
@@ -40,7 +40,9 @@ mutation($id: ID!, $title: String!, $body: String!) {
 }"""
 _COMMENTS = """
 query($id: ID!) {
-  node(id: $id) { ... on Discussion { comments(last: 100) { nodes { id url body } } } }
+  node(id: $id) {
+    ... on Discussion { comments(last: 100) { nodes { id url body viewerDidAuthor } } }
+  }
 }"""
 _COMMENT = """
 mutation($id: ID!, $body: String!) {
@@ -92,7 +94,7 @@ class Discussions:
         )
         nodes = ((data.get("repository") or {}).get("discussions") or {}).get("nodes") or []
         for node in nodes:
-            if marker in (node.get("body") or ""):
+            if _ours(node, marker):
                 return _discussion(node)
         return None
 
@@ -112,7 +114,7 @@ class Discussions:
         data = await self.client.graphql(_COMMENTS, id=node_id)
         comments = (((data.get("node") or {}).get("comments")) or {}).get("nodes") or []
         for existing in comments:
-            if marker in (existing.get("body") or ""):
+            if _ours(existing, marker):
                 return str(existing.get("url") or "")
         added = await self.client.graphql(_COMMENT, id=node_id, body=body)
         return str(added["addDiscussionComment"]["comment"].get("url") or "")
@@ -120,3 +122,9 @@ class Discussions:
 
 def _discussion(node: dict[str, Any]) -> Discussion:
     return Discussion(node_id=str(node["id"]), number=int(node["number"]), url=str(node["url"]))
+
+
+def _ours(node: dict[str, Any], marker: str) -> bool:
+    """Written by the bot's own account and carrying the marker. Anyone may copy a marker
+    into a Discussion or comment of theirs, to keep the bot from posting its own."""
+    return node.get("viewerDidAuthor") is True and marker in (node.get("body") or "")

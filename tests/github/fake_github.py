@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 TOKEN = "github_pat_test"
+BOT = "studybot"  # the account the token belongs to
 REPO = "d2l-group/study"
 CATEGORIES = {"DIC_1": "Announcements", "DIC_2": "Q&A"}
 
@@ -35,7 +36,8 @@ class FakeDiscussion:
     category: str
     title: str
     body: str
-    comments: list[dict[str, str]] = field(default_factory=list)
+    author: str = BOT
+    comments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -158,7 +160,10 @@ class FakeGitHubApi:
         if operation == "discussions(":
             repo = f"{v['owner']}/{v['name']}"
             found = [d for d in self.discussions if d.repo == repo and d.category == v["category"]]
-            nodes = [_node(d) | {"body": d.body} for d in reversed(found)][:100]
+            nodes = [
+                _node(d) | {"body": d.body, "viewerDidAuthor": d.author == BOT}
+                for d in reversed(found)
+            ][:100]
             return {"repository": {"discussions": {"nodes": nodes}}}
         if operation == "createDiscussion":
             repo = str(v["repository"]).removeprefix("R_")
@@ -182,7 +187,12 @@ class FakeGitHubApi:
             discussion.title, discussion.body = v["title"], v["body"]
             return {"updateDiscussion": {"discussion": _node(discussion)}}
         if operation == "comments(":
-            return {"node": {"comments": {"nodes": list(discussion.comments)}}}
+            comments = [
+                {k: v for k, v in c.items() if k != "author"}
+                | {"viewerDidAuthor": c.get("author", BOT) == BOT}
+                for c in discussion.comments
+            ]
+            return {"node": {"comments": {"nodes": comments}}}
         if operation == "addDiscussionComment":
             number = len(discussion.comments) + 1
             comment = {

@@ -14,14 +14,14 @@ from bot.clock import FakeClock
 from bot.delivery import Dispatcher
 from bot.github import GitHubClient, GitHubPublisher, GitHubSender
 from bot.github._discussions import Discussion, Discussions
-from handlers.github_sync import apply_settings
+from handlers.github_sync import apply_settings, link_key
 from models.github_tables import GitHubDiscussion
 from models.outbox import CLAIM_SECONDS
 from models.tables import OutboxMessage
 from tests.conftest import Chat, make_settings
 from tests.core.conftest import RecordingSender
 from tests.github.conftest import github_settings
-from tests.github.fake_github import REPO, TOKEN, FakeGitHubApi
+from tests.github.fake_github import REPO, TOKEN, FakeDiscussion, FakeGitHubApi
 
 # Session 1 of the test cohort: Tuesday 12 January 2027, 18:00 in Berlin; announced 3 days
 # before.
@@ -307,3 +307,32 @@ async def test_a_missing_category_is_retried_and_shown_with_githubs_categories(
     finally:
         await publisher.stop()
         await app.close()
+
+
+async def test_a_marker_copied_by_someone_else_doesnt_stop_the_bots_posts(
+    published: App, deliver: Dispatcher, github: FakeGitHubApi, clock: FakeClock, olga: Chat
+) -> None:
+    await deliver.run_once()
+    [session_1] = [r for r in await rows(published, "github_discussion")]
+    marker = f"<!-- studybot:announce:{session_1.payload['session_id']}:github -->"
+    # A member opens a Discussion of their own with the bot's marker in it, first.
+    github.discussions.append(
+        FakeDiscussion("D_mallory", 99, REPO, "DIC_1", "Session 1: moved!", marker, "mallory")
+    )
+    clock.set(ANNOUNCE)
+    await deliver.run_once()
+    ours = [d for d in github.discussions if d.author == "studybot"]
+    assert len(ours) == 1 and github.count("createDiscussion") == 1
+    [row] = await rows(published, "github_discussion")
+    assert row.delivered_ref == ours[0].node_id
+
+    # ... and comments the recording's marker before the organizer sets the link.
+    url = "https://example.org/rec1"
+    key = f"recording:{session_1.payload['session_id']}:{link_key(url)}:github"
+    ours[0].comments.append(
+        {"id": "DC_m", "url": "x", "body": f"<!-- studybot:{key} -->", "author": "mallory"}
+    )
+    clock.set(SESSION_1 + dt.timedelta(hours=2))
+    await olga.text(f"d2l admin session 1 recording {url}")
+    await deliver.run_once()
+    assert [c["body"].count(url) for c in ours[0].comments] == [0, 1]
