@@ -31,7 +31,6 @@ DISCUSSION = "github_discussion"
 EDIT = "github_edit"
 COMMENT = "github_comment"
 SCHEDULE = "github_schedule"
-KINDS = (DISCUSSION, EDIT, COMMENT, SCHEDULE)
 
 
 class NotPublished(Exception):
