@@ -22,6 +22,10 @@ from models.tables import OutboxMessage, Session
 log = logging.getLogger(__name__)
 
 
+class GitHubError(Exception):
+    """A call to GitHub failed; the message is retried with the outbox's backoff."""
+
+
 class GitHubSender:
     """Does what a GitHub outbox row stands for. Each step first looks for what a crashed
     earlier try may have done (a Discussion or comment by its marker, the file by its
@@ -46,9 +50,9 @@ class GitHubSender:
         except (RetryLater, GiveUp):
             raise
         except CategoryMissing as exc:
-            raise RuntimeError(str(exc)) from None
+            raise GitHubError(str(exc)) from None
         except (gidgethub.GitHubException, OSError, TimeoutError) as exc:
-            raise RuntimeError(describe(exc)) from None
+            raise GitHubError(describe(exc)) from None
         raise GiveUp(f"unknown GitHub message kind {message.kind!r}")
 
     async def _announce(self, message: OutboxMessage, title: str, body: str) -> str:
