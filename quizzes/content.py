@@ -69,11 +69,31 @@ def question_modules(directory: Path | None) -> list[Path]:
     return sorted((directory / "questions").glob("*.py"))
 
 
+def import_answers(path: Path) -> ModuleType:
+    """Import a questions/ Python file, which registers its answer functions. Another folder's
+    file of the same name (a second `content check`) replaces the first one's functions."""
+    name = f"studybot_content.questions.{path.stem}"
+    path = path.resolve()
+    if import_file.cache_info().currsize and name in sys.modules:
+        previous = getattr(sys.modules[name], "__file__", None)
+        if previous is not None and Path(previous).resolve() != path:
+            _forget_answers(name)
+    return import_file(path, name)
+
+
+def _forget_answers(module: str) -> None:
+    from quizzes.questions import _registry
+
+    for table in (_registry._REGISTRY, _registry._MISTAKES):
+        for key in [key for key, fn in table.items() if fn.__module__ == module]:
+            del table[key]
+
+
 def question_dirs() -> list[Path]:
     """The content folder's questions/ with its answer functions registered, if there is one."""
     directory = content_dir()
     if directory is None or not (directory / "questions").is_dir():
         return []
     for path in question_modules(directory):
-        import_file(path.resolve(), f"studybot_content.questions.{path.stem}")
+        import_answers(path)
     return [directory / "questions"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quizzes.content import ContentError, ContentProblem, import_file, question_modules
+from quizzes.content import ContentError, ContentProblem, import_answers, question_modules
 from quizzes.exercises.catalog import Entry, builtin_dir, line_of, read_folder
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def _check_questions(directory: Path) -> list[ItemReport]:
     reports = []
     for path in question_modules(directory):
         try:
-            import_file(path.resolve(), f"studybot_content.questions.{path.stem}")
+            import_answers(path)
         except Exception as exc:
             item = ItemReport("answers", path.stem, path, [_code_problem(path, exc)])
             reports.append(item)
