@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,6 +66,15 @@ class Sender(Protocol):
         ...
 
 
+@runtime_checkable
+class Reconciler(Protocol):
+    """A sender that also keeps something on its platform in line with the database."""
+
+    async def reconcile(self, services: Services) -> int:
+        """Create, update or remove what differs; returns how many changes it made."""
+        ...
+
+
 @dataclass
 class DispatchStats:
     planned: int = 0
@@ -105,8 +114,19 @@ class Dispatcher:
             async with self.services.sessions() as db, db.begin():
                 batch = await claim_due(db, now, self.worker, platforms=self.senders, limit=BATCH)
             if not batch:
+                await self._reconcile()
                 return stats
             await self._deliver(batch, stats)
+
+    async def _reconcile(self) -> None:
+        """After the deliveries: senders that keep platform state in line with the database
+        (Discord's scheduled events) do so; a failure waits for the next sweep."""
+        for name, sender in self.senders.items():
+            if isinstance(sender, Reconciler):
+                try:
+                    await sender.reconcile(self.services)
+                except Exception as exc:
+                    log.warning("syncing %s failed: %s: %s", name, type(exc).__name__, exc)
 
     async def _deliver(self, batch: list[OutboxMessage], stats: DispatchStats) -> None:
         loop = asyncio.get_running_loop()

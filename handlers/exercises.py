@@ -12,6 +12,7 @@ import secrets
 
 from sqlalchemy import select
 
+from handlers.conduct_text import conduct_gate
 from handlers.context import Context, UsageError
 from handlers.router import Command, Router
 from handlers.submission_source import download_linked, read_submission
@@ -149,6 +150,11 @@ async def submit(ctx: Context) -> Reply:
     spec = _exercise(ctx.args[0])
     try:
         read = await read_submission(ctx)
+    gate = await conduct_gate(
+        ctx.db, ctx.cohort, ctx.member.id, ctx.services.settings.cohort.conduct_file
+    )
+    if gate is not None:
+        return gate
     except UnreadableSubmission as exc:
         return Reply(text=str(exc), ephemeral=True, is_error=True)
     if read is None:

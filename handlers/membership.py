@@ -13,7 +13,7 @@ from handlers.mentions import Mentioned, mentioned
 from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.types import Reply
-from handlers.welcome import welcome_text
+from handlers.welcome import queue_welcome, welcome_text
 from models.members import MEMBER, enroll, identity_key, join, leave, organizers_of
 from models.tables import Enrollment, Identity
 
@@ -67,6 +67,17 @@ async def join_group(ctx: Context) -> Reply:
             ephemeral=True,
         )
     await plan_cohort(ctx.db, ctx.cohort, ctx.now)
+    inv = ctx.invocation
+    await queue_welcome(
+        ctx.db,
+        ctx.cohort,
+        ctx.member.id,
+        platform=inv.platform,
+        workspace_id=inv.workspace_id,
+        user_id=inv.user_id,
+        now=ctx.now,
+        conduct_file=ctx.services.settings.cohort.conduct_file,
+    )
     return Reply(text=welcome_text(ctx.cohort.name, joined), ephemeral=True)
 
 

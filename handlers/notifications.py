@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.github_sync import PLATFORM as GITHUB
 from handlers.github_sync import NotPublished, render_github
 from handlers.progress import NUDGE_KIND, NotNeeded, render_nudge
+from handlers.reports import REPORT_KIND, render_report
 from handlers.schedule import relative
 from handlers.serialize import reply_from_json
 from handlers.text import when
+from handlers.threads import THREAD_KIND, thread_intro
 from handlers.types import Reply, ReplyField
+from handlers.welcome import WELCOME_KIND, render_welcome
 from models.cohorts import meeting_link
 from models.preferences import ASSIGNMENT_REMINDER, SESSION_REMINDER, dm_refusal
 from models.tables import Assignment, Cohort, OutboxMessage, Session
@@ -77,7 +80,7 @@ async def render_message(
         )
         if refused is not None:
             raise Skip(refused)
-    if message.kind in ("announcement", "reminder", "dm_reminder", "recording"):
+    if message.kind in ("announcement", "reminder", "dm_reminder", "recording", THREAD_KIND):
         session = await cache.session(db, int(payload.get("session_id", 0)))
         if session is None:
             raise Skip("the session no longer exists")
@@ -85,17 +88,22 @@ async def render_message(
         assert cohort is not None
         if message.kind == "recording":
             return _recording(cohort, session)
+        if message.kind == THREAD_KIND:
+            return thread_intro(cohort, session)
         counts = await cache.rsvp_counts(db, session.id)
         return await _session_notice(db, message.kind, cohort, session, now, curriculum, counts)
     if message.kind == "assignment_reminder":
-        assignment = await db.get(Assignment, payload.get("assignment_id"))
-        if assignment is None:
-            raise Skip("the assignment no longer exists")
-        if await assignment_completed(db, assignment, int(payload["member_id"])):
-            raise Skip("already completed")
-        cohort = await cache.cohort(db, assignment.cohort_id)
-        assert cohort is not None
-        return _assignment_notice(cohort, assignment, now)
+        return await _assignment_digest(db, message, now, cache)
+    if message.kind == WELCOME_KIND:
+        try:
+            return await render_welcome(db, message, now)
+        except LookupError as reason:
+            raise Skip(str(reason)) from None
+    if message.kind == REPORT_KIND:
+        try:
+            return await render_report(db, message)
+        except LookupError as reason:
+            raise Skip(str(reason)) from None
     if message.kind == NUDGE_KIND:
         try:
             return await render_nudge(db, message, now)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.github_sync import plan_github
 from handlers.progress import plan_nudges
+from handlers.threads import plan_threads
 from models.members import first_identities
 from models.outbox import Planned, enqueue
 from models.preferences import (
@@ -46,6 +47,7 @@ async def plan_cohort(
     planned: list[Planned] = []
     for session in sessions:
         planned += _channel_messages(cohort, session, bindings)
+    planned += await plan_threads(db, cohort, now, bindings)
     wanted = await personal_dms(db, cohort.id)
     # Where each member's DMs go, read once for the three kinds of personal message.
     identities = await first_identities(db, sorted(wanted.members))

@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from handlers.context import Context, NotAllowed, Services, UsageError
 from handlers.parsing import ParsedMessage, parse_message
 from handlers.types import Invocation, Reply
-from handlers.welcome import welcome_text
+from handlers.welcome import queue_welcome, welcome_text
 from models.cohorts import cohort_for_channel
 from models.members import enroll, join, member_for_identity, named_in
 
@@ -169,6 +169,16 @@ class Router:
                 joined = await join(db, enrollment, organizers_configured=bool(organizers))
                 if joined.joined:
                     welcome = welcome_text(cohort.name, joined)
+                    await queue_welcome(
+                        db,
+                        cohort,
+                        member.id,
+                        platform=invocation.platform,
+                        workspace_id=invocation.workspace_id,
+                        user_id=invocation.user_id,
+                        now=now,
+                        conduct_file=services.settings.cohort.conduct_file,
+                    )
             is_organizer = enrollment.role == "organizer"
             if command.organizer_only and not is_organizer:
                 raise NotAllowed(f"`d2l {command.name}` is for organizers of {cohort.name}.")

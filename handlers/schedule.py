@@ -9,6 +9,7 @@ from handlers.router import Command, Router
 from handlers.text import plural, when
 from handlers.types import Reply, ReplyField
 from models.cohorts import meeting_link
+from models.joining import interested_count
 from models.tables import Session
 from models.work import rsvp_counts, session_assignments
 
@@ -127,10 +128,14 @@ async def session_reply(ctx: Context, session: Session, *, heading: str) -> Repl
         fields.append(ReplyField("Assignments", "\n".join(lines), inline=False))
     if session.starts_at > now:
         counts = await rsvp_counts(ctx.db, session.id)
+        # The Discord events' "Interested" is a second view of the same question (issue 16).
+        interested = await interested_count(ctx.db, session.id)
+        on_discord = f" · {interested} interested on Discord" if interested is not None else ""
         fields.append(
             ReplyField(
                 "RSVP",
-                f"{counts['yes']} going · {counts['maybe']} maybe — `d2l rsvp yes|no|maybe`",
+                f"{counts['yes']} going · {counts['maybe']} maybe{on_discord} — "
+                "`d2l rsvp yes|no|maybe`",
                 inline=False,
             )
         )

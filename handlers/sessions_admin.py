@@ -17,6 +17,7 @@ from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.serialize import reply_to_json
 from handlers.text import plural, when
+from handlers.threads import post_to_threads
 from handlers.types import Reply
 from models.cohorts import RescheduleError, skip_day, unskip_day
 from models.outbox import Planned, enqueue
@@ -33,7 +34,8 @@ def register(router: Router) -> None:
             "link URL|notes TEXT [later]",
             summary="edit one session; with `later`, a new date or time moves all later ones too",
             details="A session whose date or time you set stays there when the cadence changes. "
-            "Setting a recording link after the session posts it to the cohort's channels. "
+            "Setting a recording link after the session posts it to the cohort's channels "
+            "and to the session's threads, once per link. "
             "`link` is this session's meeting link (else the cohort's, `admin cohort link`). "
             "`-` clears speaker, recording, link or notes.",
             handler=edit_session,
@@ -103,7 +105,7 @@ async def edit_session(ctx: Context) -> Reply:
             await _post_recording(ctx, session)
             return Reply(
                 text=f"Saved the recording of session {session.number} and posted it "
-                "to the cohort's channels.",
+                "to the cohort's channels and the session's threads.",
                 ephemeral=True,
             )
     return Reply(
@@ -242,6 +244,6 @@ async def _post_to_channels(ctx: Context, key: str, kind: str, payload: dict[str
 async def _post_recording(ctx: Context, session: Session) -> None:
     # One post per distinct link, however often the organizer saves it.
     url_key = hashlib.sha256((session.recording_url or "").encode()).hexdigest()[:12]
-    await _post_to_channels(
-        ctx, f"recording:{session.id}:{url_key}", "recording", {"session_id": session.id}
-    )
+    key = f"recording:{session.id}:{url_key}"
+    await _post_to_channels(ctx, key, "recording", {"session_id": session.id})
+    await post_to_threads(ctx.db, ctx.cohort, session, key, "recording", ctx.now)

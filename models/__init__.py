@@ -3,6 +3,14 @@
 from models.base import Base
 from models.feedback_tables import ExerciseSettings, HintUse
 from models.github_tables import GitHubDiscussion, GitHubSync
+from models.joining_tables import (
+    ConductAgreement,
+    ConductSettings,
+    DiscordEvent,
+    DiscordEventError,
+    Report,
+    SessionThread,
+)
 from models.progress_tables import Certificate, LinkCode, LinkFailure, NudgeOptOut
 from models.quiz_tables import LiveRound, QuizRun, QuizSettings, ReviewCard
 from models.tables import (
@@ -28,6 +36,10 @@ __all__ = [
     "CalendarRevision",
     "Certificate",
     "Cohort",
+    "ConductAgreement",
+    "ConductSettings",
+    "DiscordEvent",
+    "DiscordEventError",
     "Enrollment",
     "ExerciseSettings",
     "GitHubDiscussion",
@@ -47,9 +59,11 @@ __all__ = [
     "QuizAttempt",
     "QuizRun",
     "QuizSettings",
+    "Report",
     "ReviewCard",
     "Rsvp",
     "Session",
+    "SessionThread",
     "Submission",
     "WebKey",
 ]

@@ -126,12 +126,30 @@ def _expdot(a: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
     return lambda x: torch.exp(a @ x) + torch.log1p(x**2).sum()
 
 
-HIDDEN_FUNCTIONS: dict[str, Callable[..., Callable[[torch.Tensor], torch.Tensor]]] = {
+# The formulas, differentiable: the grader's exact gradient (bank/numeric_grad.py) uses these.
+HIDDEN_FORMULAS: dict[str, Callable[..., Callable[[torch.Tensor], torch.Tensor]]] = {
     "poly": _poly,
     "trig": _trig,
     "lse": _lse,
     "expdot": _expdot,
 }
+
+
+def _opaque(
+    formula: Callable[..., Callable[[torch.Tensor], torch.Tensor]],
+) -> Callable[..., Callable[[torch.Tensor], torch.Tensor]]:
+    """The formula as the submission gets it: evaluated on a detached x and handed back as a
+    new tensor made from a Python float, so no autograd path leads from f(x) to x and only a
+    numeric gradient can score (issue 22)."""
+
+    def make(*params: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+        fn = formula(*params)
+        return lambda x: torch.tensor(float(fn(x.detach())), dtype=x.dtype)
+
+    return make
+
+
+HIDDEN_FUNCTIONS = {name: _opaque(formula) for name, formula in HIDDEN_FORMULAS.items()}
 
 # ---- decoding and calling -------------------------------------------------------------------
 

@@ -28,14 +28,15 @@ async def test_announcement_and_reminders_go_out_once_at_their_times(
     session_1 = [d for d in sender.sent if "Session 1" in (d.reply.title or "")]
     assert [(d.kind, d.at) for d in session_1] == [
         ("announcement", SESSION_1 - dt.timedelta(days=3)),
+        ("thread", SESSION_1 - dt.timedelta(days=3)),  # the thread opened on it (issue 16)
         ("reminder", SESSION_1 - dt.timedelta(hours=24)),
         ("reminder", SESSION_1 - dt.timedelta(hours=1)),
     ]
     assert "meets in 3 days" in session_1[0].reply.text
-    assert "starts in 1 hour" in (session_1[2].reply.title or "")
+    assert "starts in 1 hour" in (session_1[3].reply.title or "")
     await dispatcher.run_once()
     await dispatcher.run_once()
-    assert len(sender.sent) == 3  # nothing twice
+    assert len(sender.sent) == 4  # nothing twice
 
 
 async def test_reminders_keep_the_local_time_across_dst(
@@ -59,7 +60,7 @@ async def test_a_restarted_bot_catches_up_once(
     await again.run_once()
     await again.run_once()
     await first.run_once()
-    assert sender.kinds() == ["announcement"]
+    assert sender.kinds() == ["announcement", "thread"]
 
 
 async def test_reminders_that_are_too_late_are_skipped_not_sent(
@@ -116,10 +117,10 @@ async def test_failed_sends_retry_with_backoff_then_give_up_visibly(
         await dispatcher.run_once()
         clock.set(clock.now() + dt.timedelta(minutes=10))
     text = await talk.text("admin outbox", as_="olga")
-    assert "failed: 1" in text
+    assert "failed: 2" in text  # the reminder and the first post in the session's thread
     assert "ConnectionError: chat API answered 503" in text
     sender.fail_times = 0
-    assert "1 failed messages are queued again" in await talk.text("admin outbox retry", as_="olga")
+    assert "2 failed messages are queued again" in await talk.text("admin outbox retry", as_="olga")
     await dispatcher.run_once()
     assert sender.kinds().count("reminder") == 1
 
@@ -134,7 +135,7 @@ async def test_personal_reminders_go_only_to_members_who_opted_in(
     await talk.text("remind on", as_="carol")
     await talk.text("remind off", as_="carol")
     await advance(clock, dispatcher, SESSION_1)
-    direct = [(d.target, d.at) for d in sender.sent if d.direct]
+    direct = [(d.target, d.at) for d in sender.sent if d.direct and d.kind != "welcome"]
     assert direct == [
         ("bob", SESSION_1 - dt.timedelta(hours=48)),
         ("bob", SESSION_1 - dt.timedelta(minutes=30)),

@@ -22,6 +22,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from tests.discord import payloads as p
+from tests.discord.fake_events import ScheduledEventsApi
 from tests.discord.fake_gateway import WAIT, FakeGateway
 
 EPHEMERAL = 1 << 6
@@ -73,9 +74,10 @@ class Sent:
         return "\n".join(x for x in parts if x)
 
 
-class FakeDiscord(FakeGateway):
+class FakeDiscord(ScheduledEventsApi, FakeGateway):
     def __init__(self) -> None:
         super().__init__()
+        self.init_events()
         self.calls: list[Call] = []
         self.sent: list[Sent] = []
         self.closed_dms: set[str] = set()  # users whose DMs refuse the bot
@@ -118,6 +120,7 @@ class FakeDiscord(FakeGateway):
         # A bot left connected must not hold the test up for aiohttp's 60 s default.
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
+        self.add_event_routes(app.router, api)
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = self._runner.addresses[0][1]

@@ -101,5 +101,5 @@ async def test_an_organizer_binds_the_announcement_channel_with_admin_bind(
     assert "now gets the announcements" in fake.sent[1].text()
     clock.set(SESSION_1 - dt.timedelta(days=3))
     dispatcher = Dispatcher(app.services, {"discord": platform.sender()})
-    assert (await dispatcher.run_once()).sent == 1
+    assert (await dispatcher.run_once()).sent == 2  # alice's welcome DM and the announcement
     assert fake.sent[-1].channel_id == p.CHANNEL_ID

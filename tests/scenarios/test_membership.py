@@ -229,7 +229,11 @@ async def test_in_ten_weeks_nobody_gets_a_direct_message_they_did_not_ask_for(
     }
     sessions = {s.id: s.number for s in await _sessions(c.app)}
     got: dict[str, set[str]] = {name: set() for name in wants}
+    welcomed = []
     for message in await c.sent_directly():
+        if message.kind == "welcome":  # the one unasked DM: once, to whoever joins (issue 16)
+            welcomed.append(message.target)
+            continue
         want = wants[message.target]
         assert message.kind in want.kinds, (message.target, message.kind, message.key)
         assert want.until is None or (message.sent_at or left_at) <= want.until, message.key
@@ -242,6 +246,7 @@ async def test_in_ten_weeks_nobody_gets_a_direct_message_they_did_not_ask_for(
     assert got["eve"] == {SESSION_REMINDER}
     assert got["dan"]  # before he left
     assert "[bot → @ann, direct message" in c.output.getvalue()
+    assert sorted(welcomed) == ["ann", "bob", "cid", "dan", "eve"]
 
 
 async def test_leave_stops_every_direct_message_and_join_brings_them_back(
@@ -253,13 +258,15 @@ async def test_leave_stops_every_direct_message_and_join_brings_them_back(
     assert "You've left Test cohort" in await console.text("dan", "leave")
     assert "You aren't a member" in await console.text("dan", "leave")
     await console.wait("30d")  # past session 2 and its assignment and nudge
-    assert await console.sent_directly() == []
+    # Only the welcome dan got on joining, before he left.
+    assert [m.kind for m in await console.sent_directly()] == ["welcome"]
     assert "Session reminders: on" in await console.text("dan", "remind")  # kept for later
     assert await console.status("dan") == "left"  # asking about reminders doesn't rejoin
     await console.say("dan", "join")
     await console.wait("8d")  # session 5 on 9 February: a day and an hour before
-    # and the nudge of session 4 (he is behind), still timely until session 5
-    assert {m.kind for m in await console.sent_directly()} == {SESSION_REMINDER, NUDGE}
+    # and the nudge of session 4 (he is behind), still timely until session 5; no second welcome
+    assert {m.kind for m in await console.sent_directly()} == {"welcome", SESSION_REMINDER, NUDGE}
+    assert [m.kind for m in await console.sent_directly()].count("welcome") == 1
 
 
 async def _sessions(app: App) -> list[Session]:

@@ -26,4 +26,4 @@ def test_the_manifest_routes_everything_to_the_events_endpoint() -> None:
     settings = manifest["settings"]
     assert settings["interactivity"]["request_url"].endswith(EVENTS_PATH)
     assert settings["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
-    assert settings["event_subscriptions"]["bot_events"] == ["message.im"]
+    assert settings["event_subscriptions"]["bot_events"] == ["message.im", "member_joined_channel"]

@@ -19,6 +19,7 @@ from handlers.links import looks_like_link
 from handlers.parsing import strip_prefix
 from handlers.text import format_local, parse_duration
 from handlers.types import Attachment, Invocation, Reply
+from handlers.welcome import member_arrived
 from models.outbox import next_due
 from models.submissions import queue_length
 from models.tables import OutboxMessage
@@ -32,7 +33,8 @@ CHANNEL = "console"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-]+")
 CONSOLE_HELP = (
     "Console commands: `:wait 2d` (or 3h, 15m; needs --clock) moves time on and delivers what "
-    "falls due; `:now` shows the console's time; `:quit` ends."
+    "falls due; `:now` shows the console's time; `:join @name` is someone joining the channel "
+    "(the bot welcomes them); `:quit` ends."
 )
 
 
@@ -181,9 +183,28 @@ class ConsoleAdapter:
                 )
         else:
             self._print(CONSOLE_HELP)
+        elif word == ":join":
+            await self._someone_joined(rest.strip().removeprefix("@"))
 
     def show(self, reply: Reply, audience: str) -> None:
         self._print(f"[bot → {audience}]")
+    async def _someone_joined(self, name: str) -> None:
+        """`:join @name`: as when someone joins a bound Slack channel or Discord server."""
+        if not name or " " in name:
+            self._print("`:join` needs a name, such as `:join @dana`.")
+            return
+        await member_arrived(
+            self.app.services,
+            platform=PLATFORM,
+            workspace_id=WORKSPACE,
+            user_id=name,
+            user_name=name,
+            channel_id=CHANNEL,
+        )
+        self._print(f"[@{name} joined #{CHANNEL}]")
+        if self.deliver and isinstance(self.app.services.clock, FakeClock):
+            await self.dispatcher.run_once()
+
         self._print(render_plain(reply))
         for file in reply.files:
             path = self._save(file.name, file.content)
@@ -219,6 +240,8 @@ class ConsoleSender:
         audience = f"@{message.target}, direct message" if direct else f"#{message.target}"
         clock = self.console.app.services.clock
         if isinstance(clock, FakeClock):  # a simulated clock: say when this went out
+        if (message.payload or {}).get("thread"):  # a session's thread (issue 16)
+            audience += f" › thread “{message.payload.get('thread_name', '')}”"
             audience += f" · {format_local(clock.now(), reply.timezone)}"
         self.console.show(reply, audience)
         return f"console:{message.id}"

@@ -31,6 +31,7 @@ from bot.platforms.discord_bot._render import render
 from handlers.parsing import parse_message, strip_prefix
 from handlers.router import error_reply
 from handlers.types import Attachment, Invocation, Reply
+from handlers.welcome import member_arrived
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,11 @@ DM_FAILED = (
 
 
 def intents() -> discord.Intents:
-    """Guilds, guild and direct messages, and message content (privileged) for `!d2l`."""
+    """Guilds, guild and direct messages, message content (privileged) for `!d2l`, and
+    members (privileged) to welcome people who join the server."""
     wanted = discord.Intents.none()
     wanted.guilds = True
+    wanted.members = True
     wanted.guild_messages = True
     wanted.dm_messages = True
     wanted.message_content = True
@@ -74,6 +77,8 @@ class StudyClient(discord.Client):
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
             guild_ready_timeout=guild_ready_timeout,
+            # The members intent is for welcomes only: no member lists fetched on connect.
+            chunk_guilds_at_startup=False,
         )
         self.app = app
         self.prefix = prefix.lower()  # strip_prefix compares lowercased text
@@ -105,6 +110,20 @@ class StudyClient(discord.Client):
         # of an invalidated session set the delay to 0.
         if not initial:
             await asyncio.sleep(self.reidentify_delay)
+
+    # Members -----------------------------------------------------------------------------
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        """Someone joined a server with a bound channel: the welcome DM (once per person)."""
+        if member.bot:
+            return
+        await member_arrived(
+            self.app.services,
+            platform="discord",
+            workspace_id=str(member.guild.id),
+            user_id=str(member.id),
+            user_name=member.display_name,
+        )
 
     # Messages ----------------------------------------------------------------------------
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import discord
 
+from bot.platforms.discord_bot._events import ScheduledEvents
 from bot.platforms.discord_bot._render import DEFAULT_PREFIX, render
+from bot.platforms.discord_bot._threads import session_thread
+from handlers.context import Services
 from handlers.types import Reply
 from models.tables import OutboxMessage
 
@@ -17,12 +20,21 @@ class DiscordSender:
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
+        self.events = ScheduledEvents(client)
+
+    async def reconcile(self, services: Services) -> int:
+        """The servers' scheduled events, in line with the sessions (run by the dispatcher
+        after each sweep's deliveries)."""
+        return await self.events.reconcile(services)
 
     async def send(self, message: OutboxMessage, reply: Reply, *, direct: bool) -> str | None:
         channel: discord.abc.Messageable
         if direct:
             # POST /users/@me/channels (cached by discord.py after the first time).
             channel = await self.client.create_dm(discord.Object(int(message.target)))
+        elif thread := (message.payload or {}).get("thread"):  # a session's thread (issue 16)
+            name = str(message.payload.get("thread_name", ""))
+            channel = await session_thread(self.client, int(message.target), int(thread), name)
         else:
             channel = self.client.get_partial_messageable(int(message.target))
         prefix = getattr(self.client, "prefix", DEFAULT_PREFIX)

@@ -12,7 +12,7 @@ from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any, Protocol
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
@@ -29,6 +29,7 @@ from bot.platforms.slack_app._modal import (
 from bot.platforms.slack_app._render import ACTION_PREFIX, unescape
 from bot.platforms.slack_app._replies import Destination, deliver
 from handlers.types import Invocation, Reply
+from handlers.welcome import member_arrived
 
 PLATFORM = "slack"
 COMMAND = re.compile(r"^/d2l\b")
@@ -144,6 +145,18 @@ def register(bolt: AsyncApp, bridge: Bridge) -> None:
         bridge.spawn(handle_direct_message(bridge, client, str(body.get("team_id", "")), event))
 
 
+    @bolt.event("member_joined_channel")
+    async def on_member_joined(
+        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        # Someone joined a channel: if it is bound, the welcome DM (once per person). The bot
+        # itself joining (being invited) is not a person arriving.
+        user = event.get("user")
+        if not user or user == context.bot_user_id:
+            return
+        team = str(event.get("team") or body.get("team_id") or "")
+        bridge.spawn(_arrived(bridge, team, str(event.get("channel", "")), str(user)))
+
 async def run(bridge: Bridge, invocation: Invocation, dest: Destination) -> None:
     """Run one command through the router and send its answers."""
     replies = await bridge.app.handle(invocation)
@@ -168,6 +181,17 @@ async def run_with_file(
 
 
 async def _open_modal(client: AsyncWebClient, trigger_id: str, view: dict[str, Any]) -> None:
+async def _arrived(bridge: Bridge, team: str, channel: str, user: str) -> None:
+    await member_arrived(
+        bridge.app.services,
+        platform=PLATFORM,
+        workspace_id=team,
+        user_id=user,
+        user_name=user,  # the event carries no name; the first command brings it
+        channel_id=channel,
+    )
+
+
     await client.views_open(trigger_id=trigger_id, view=view)
 
 

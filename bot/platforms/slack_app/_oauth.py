@@ -22,6 +22,8 @@ BOT_SCOPES = (
     "im:history",
     "files:read",
     "files:write",
+    "channels:read",  # member_joined_channel in public channels: the welcome DM
+    "groups:read",  # ... and in private ones the bot was invited to
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

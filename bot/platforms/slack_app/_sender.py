@@ -24,7 +24,12 @@ class SlackSender:
         channel = await open_dm(client, message.target) if direct else message.target
         rendered = render(reply)
         response = await client.chat_postMessage(
-            channel=channel, text=rendered.text, blocks=rendered.blocks, unfurl_links=False
+            channel=channel,
+            text=rendered.text,
+            blocks=rendered.blocks,
+            unfurl_links=False,
+            # A session's thread: replies to its announcement (issue 16).
+            thread_ts=(message.payload or {}).get("thread"),
         )
         if rendered.files:
             await upload_files(client, channel, rendered.files)
