@@ -77,6 +77,7 @@ async def test_each_mistake_is_diagnosed_through_the_sandbox(bwrap: Evaluator) -
         named = {t.mistake["id"] for t in result.tests if t.mistake is not None}
         assert mistake_id in named, (exercise, mistake_id, result)
 
+
 def _solution_functions(exercise: str) -> dict[str, Any]:
     """The YAML's model solution, run here as the trusted code it is."""
     spec = get_exercise(exercise)

@@ -28,9 +28,10 @@ def reference(
 
 def expected(case: Case) -> torch.Tensor:
     """The exact gradient, by autograd on the hidden function's differentiable formula."""
-    hidden, x = case.args[0], case.args[1]
-    x = x.detach().clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad(harness.HIDDEN_FORMULAS[hidden.name](*hidden.params)(x), x)
+    hidden: HiddenFn = case.args[0]
+    x = case.args[1].detach().clone().requires_grad_(True)
+    formula = harness.HIDDEN_FORMULAS[hidden.name](*hidden.params)
+    grad: torch.Tensor = torch.autograd.grad(formula(x), x)[0]
     return grad
 
 
