@@ -148,13 +148,13 @@ async def submit(ctx: Context) -> Reply:
     if len(ctx.args) not in (1, 2):
         raise UsageError("Name the exercise, then the code in a ``` block (or a link).")
     spec = _exercise(ctx.args[0])
-    try:
-        read = await read_submission(ctx)
     gate = await conduct_gate(
         ctx.db, ctx.cohort, ctx.member.id, ctx.services.settings.cohort.conduct_file
     )
     if gate is not None:
         return gate
+    try:
+        read = await read_submission(ctx)
     except UnreadableSubmission as exc:
         return Reply(text=str(exc), ephemeral=True, is_error=True)
     if read is None:

@@ -181,13 +181,11 @@ class ConsoleAdapter:
                     f"[time passes: {format_local(start, 'UTC')} → "
                     f"{format_local(clock.now(), 'UTC')}]"
                 )
-        else:
-            self._print(CONSOLE_HELP)
         elif word == ":join":
             await self._someone_joined(rest.strip().removeprefix("@"))
+        else:
+            self._print(CONSOLE_HELP)
 
-    def show(self, reply: Reply, audience: str) -> None:
-        self._print(f"[bot → {audience}]")
     async def _someone_joined(self, name: str) -> None:
         """`:join @name`: as when someone joins a bound Slack channel or Discord server."""
         if not name or " " in name:
@@ -205,6 +203,8 @@ class ConsoleAdapter:
         if self.deliver and isinstance(self.app.services.clock, FakeClock):
             await self.dispatcher.run_once()
 
+    def show(self, reply: Reply, audience: str) -> None:
+        self._print(f"[bot → {audience}]")
         self._print(render_plain(reply))
         for file in reply.files:
             path = self._save(file.name, file.content)
@@ -238,10 +238,10 @@ class ConsoleSender:
 
     async def send(self, message: OutboxMessage, reply: Reply, *, direct: bool) -> str | None:
         audience = f"@{message.target}, direct message" if direct else f"#{message.target}"
-        clock = self.console.app.services.clock
-        if isinstance(clock, FakeClock):  # a simulated clock: say when this went out
         if (message.payload or {}).get("thread"):  # a session's thread (issue 16)
             audience += f" › thread “{message.payload.get('thread_name', '')}”"
+        clock = self.console.app.services.clock
+        if isinstance(clock, FakeClock):  # a simulated clock: say when this went out
             audience += f" · {format_local(clock.now(), reply.timezone)}"
         self.console.show(reply, audience)
         return f"console:{message.id}"

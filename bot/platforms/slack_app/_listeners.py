@@ -144,7 +144,6 @@ def register(bolt: AsyncApp, bridge: Bridge) -> None:
             return
         bridge.spawn(handle_direct_message(bridge, client, str(body.get("team_id", "")), event))
 
-
     @bolt.event("member_joined_channel")
     async def on_member_joined(
         event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -156,6 +155,7 @@ def register(bolt: AsyncApp, bridge: Bridge) -> None:
             return
         team = str(event.get("team") or body.get("team_id") or "")
         bridge.spawn(_arrived(bridge, team, str(event.get("channel", "")), str(user)))
+
 
 async def run(bridge: Bridge, invocation: Invocation, dest: Destination) -> None:
     """Run one command through the router and send its answers."""
@@ -180,7 +180,6 @@ async def run_with_file(
     await run(bridge, invocation, dest)
 
 
-async def _open_modal(client: AsyncWebClient, trigger_id: str, view: dict[str, Any]) -> None:
 async def _arrived(bridge: Bridge, team: str, channel: str, user: str) -> None:
     await member_arrived(
         bridge.app.services,
@@ -192,6 +191,7 @@ async def _arrived(bridge: Bridge, team: str, channel: str, user: str) -> None:
     )
 
 
+async def _open_modal(client: AsyncWebClient, trigger_id: str, view: dict[str, Any]) -> None:
     await client.views_open(trigger_id=trigger_id, view=view)
 
 
