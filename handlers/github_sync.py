@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Services
@@ -244,9 +244,10 @@ async def announcement(
         lines = [f"{a.kind} `{a.ref}` — due {when(a.due_at)}" for a in work]
         fields.append(ReplyField("Assignments", "\n".join(lines), inline=False))
     fields.append(ReplyField("Readings", session.link, inline=False))
+    total = await db.scalar(select(func.count()).where(Session.cohort_id == cohort.id))
     return Reply(
         title=f"Session {session.number}: {session.title}",
-        text=f"{cohort.name} meets {when(session.starts_at)}.",
+        text=f"{cohort.name} · session {session.number} of {total}",
         fields=tuple(fields),
         footer="Questions about the session are welcome below. To RSVP, answer "
         "`d2l rsvp yes` to the bot in the group's Slack or Discord.",
@@ -276,8 +277,9 @@ def schedule_file(cohort: Cohort, sessions: list[Session], curriculum: Curriculu
         rows.append("| " + " | ".join(cells) + " |")
     intro = (
         f"The plan of {cohort.name}, {len(sessions)} sessions; times are in "
-        f"{cohort.timezone}. The bot rewrites this file whenever the plan changes: "
-        "ask an organizer (`d2l admin session`) rather than editing it here."
+        f"{cohort.timezone}. The study group's bot rewrites this file whenever the plan "
+        "changes, so edits made here by hand don't last: organizers change the plan with "
+        "`d2l admin session` and `d2l admin cohort`."
     )
     return Reply(
         title=f"Schedule: {cohort.name}",

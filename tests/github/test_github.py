@@ -56,7 +56,8 @@ async def test_the_plan_becomes_a_schedule_file_and_an_announcement_one_discussi
     [discussion] = github.discussions
     assert discussion.title.startswith("Session 1: ")
     assert discussion.category == "DIC_1"  # "Announcements"
-    assert "Tue 12 Jan 2027, 18:00 CET" in discussion.body
+    assert "Test cohort · session 1 of 20" in discussion.body
+    assert "**When:** Tue 12 Jan 2027, 18:00 CET" in discussion.body
     assert "`d2l rsvp yes`" in discussion.body
     assert "<!-- studybot:announce:" in discussion.body
     assert github.count("createDiscussion") == 1
