@@ -117,10 +117,10 @@ class FakeDiscord(ScheduledEventsApi, FakeGateway):
         app.router.add_delete(api + "/webhooks/{app}/{token}/messages/@original", self._delete)
         app.router.add_get("/attachments/{name}", self._attachment)
         app.router.add_get("/gateway", self._gateway)
+        self.add_event_routes(app.router, api)
         # A bot left connected must not hold the test up for aiohttp's 60 s default.
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
-        self.add_event_routes(app.router, api)
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = self._runner.addresses[0][1]
