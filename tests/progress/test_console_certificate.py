@@ -100,7 +100,10 @@ def test_a_member_works_to_a_certificate_in_the_console(tmp_path: Path) -> None:
     certificate = standing[standing.index("Certificate of completion") :]
     code = CODE.search(certificate)
     assert code is not None, certificate[:500]
-    assert f"Anyone can check it with `d2l verify {code.group(1)}`" in certificate
+    verify_url = f"http://127.0.0.1:8000/verify/{code.group(1)}"  # the console's web pages
+    assert f"Anyone can check it at {verify_url} or with `d2l verify {code.group(1)}`" in (
+        certificate
+    )
     pdf = PdfReader(files[".pdf"])
     text = "".join(page.extract_text() for page in pdf.pages)
     assert "marie" in text and code.group(1) in text

@@ -78,8 +78,9 @@ class SlackPlatform:
     def mount(self, web_app: web.Application) -> None:
         """Serve Slack's endpoints as part of `web_app` (the web pages' app, started by its
         owner) instead of on a server of its own. Call before `web_app` starts."""
-        if not self.signing_secret:
+        if not self.signing_secret and self.stores is None:
             return  # Socket Mode: events come over the socket, nothing to verify or serve
+        # (Socket Mode with OAuth: just the install pages; mount_slack leaves events out.)
         mount_slack(web_app, self.bolt, self.signing_secret, self.spawn, self._acking)
         self._mounted = True
 

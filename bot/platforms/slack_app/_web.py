@@ -110,7 +110,8 @@ def mount_slack(
         bolt_request = AsyncBoltRequest(body=body, query=query, headers=headers)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
-    web_app.router.add_post(EVENTS_PATH, events)
+    if signing_secret:  # Socket Mode has none: its events come over the socket, never here
+        web_app.router.add_post(EVENTS_PATH, events)
     flow = bolt.oauth_flow
     if flow is not None:
 
