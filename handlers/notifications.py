@@ -93,7 +93,14 @@ async def render_message(
         counts = await cache.rsvp_counts(db, session.id)
         return await _session_notice(db, message.kind, cohort, session, now, curriculum, counts)
     if message.kind == "assignment_reminder":
-        return await _assignment_digest(db, message, now, cache)
+        assignment = await db.get(Assignment, payload.get("assignment_id"))
+        if assignment is None:
+            raise Skip("the assignment no longer exists")
+        if await assignment_completed(db, assignment, int(payload["member_id"])):
+            raise Skip("already completed")
+        cohort = await cache.cohort(db, assignment.cohort_id)
+        assert cohort is not None
+        return _assignment_notice(cohort, assignment, now)
     if message.kind == WELCOME_KIND:
         try:
             return await render_welcome(db, message, now)
