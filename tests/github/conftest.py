@@ -14,7 +14,7 @@ from bot.clock import FakeClock
 from bot.delivery import Dispatcher
 from bot.github import GitHubPublisher
 from bot.settings import Settings
-from tests.conftest import Chat, make_settings
+from tests.conftest import Chat, fresh_postgres, make_settings
 from tests.core.conftest import RecordingSender
 from tests.github.fake_github import REPO, TOKEN, FakeGitHubApi
 
@@ -39,9 +39,31 @@ def github_settings(database_url: str, api_url: str, **more: object) -> Settings
 
 
 @pytest.fixture
-async def published(sqlite_url: str, clock: FakeClock, github: FakeGitHubApi) -> AsyncIterator[App]:
+def backend() -> str:
+    """SQLite; a test parametrized with `BOTH_BACKENDS` runs on PostgreSQL too."""
+    return "sqlite"
+
+
+BOTH_BACKENDS = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+
+
+@pytest.fixture
+async def published_url(backend: str, sqlite_url: str) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield sqlite_url
+        return
+    async with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+async def published(
+    published_url: str, clock: FakeClock, github: FakeGitHubApi
+) -> AsyncIterator[App]:
     """The bot with GitHub configured, its channel bound, and the publisher started."""
-    app = await App.create(github_settings(sqlite_url, github.url), clock=clock)
+    app = await App.create(github_settings(published_url, github.url), clock=clock)
     await app.bind_channel("console", "local", "console")
     publisher = GitHubPublisher(app.services)
     await publisher.start()

@@ -20,7 +20,7 @@ from models.outbox import CLAIM_SECONDS
 from models.tables import OutboxMessage
 from tests.conftest import Chat, make_settings
 from tests.core.conftest import RecordingSender
-from tests.github.conftest import github_settings
+from tests.github.conftest import BOTH_BACKENDS, github_settings
 from tests.github.fake_github import REPO, TOKEN, FakeDiscussion, FakeGitHubApi
 
 # Session 1 of the test cohort: Tuesday 12 January 2027, 18:00 in Berlin; announced 3 days
@@ -35,6 +35,7 @@ async def rows(app: App, kind: str) -> list[OutboxMessage]:
         return list(await db.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
 
 
+@BOTH_BACKENDS
 async def test_the_plan_becomes_a_schedule_file_and_an_announcement_one_discussion(
     published: App,
     deliver: Dispatcher,
@@ -67,6 +68,7 @@ async def test_the_plan_becomes_a_schedule_file_and_an_announcement_one_discussi
     assert row.status == "sent" and row.delivered_ref == discussion.node_id
 
 
+@BOTH_BACKENDS
 async def test_a_moved_session_edits_its_discussion_and_updates_the_file_with_its_sha(
     published: App, deliver: Dispatcher, github: FakeGitHubApi, clock: FakeClock, olga: Chat
 ) -> None:
@@ -110,6 +112,7 @@ async def test_a_recording_adds_one_comment_however_often_it_is_saved(
     assert len(github.commits) == 2
 
 
+@BOTH_BACKENDS
 async def test_a_conflicting_edit_is_retried_once_then_reported_to_the_organizers(
     published: App,
     deliver: Dispatcher,
@@ -182,6 +185,7 @@ class DyingDiscussions(Discussions):
         raise Crash
 
 
+@BOTH_BACKENDS
 async def test_a_restart_between_the_discussion_and_its_record_creates_no_second_one(
     published: App, deliver: Dispatcher, github: FakeGitHubApi, clock: FakeClock
 ) -> None:
