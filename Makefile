@@ -45,6 +45,18 @@ system-deps:
 	    echo "      install it with: sudo apt-get install chromium"; \
 	  fi; \
 	fi
+	@# Fonts for names in any script on certificates and charts (issue 21): CJK and emoji.
+	@if [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] \
+	    || [ ! -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing fonts for certificates (CJK, emoji) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      fonts-droid-fallback fonts-symbola >/dev/null; \
+	  else \
+	    echo "note: without fonts-droid-fallback and fonts-symbola, certificates leave out"; \
+	    echo "      CJK characters and emoji: sudo apt-get install fonts-droid-fallback fonts-symbola"; \
+	  fi; \
+	fi
 	@# As root, jobs run as this unprivileged system user (else as nobody), never as root.
 	@if [ "$$(id -u)" = 0 ] && ! getent passwd studybot-sandbox >/dev/null 2>&1 \
 	    && command -v useradd >/dev/null 2>&1; then \

@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select, update
 from handlers.context import Context, Refused, UsageError
 from handlers.router import Command, Router
 from handlers.schedule import next_session
+from handlers.text import plural
 from handlers.types import Reply
 from models.tables import Question, QuestionVote, Rsvp, Session
 from models.work import rsvp_counts
@@ -221,6 +222,7 @@ async def clear_questions(ctx: Context) -> Reply:
     )
     await ctx.db.execute(delete(QuestionVote).where(QuestionVote.question_id.in_(cleared)))
     return Reply(
-        text=f"Cleared {len(cleared)} questions. The queue for session {session.number} is empty.",
+        text=f"Cleared {plural(len(cleared), 'question')}. The queue for session "
+        f"{session.number} is empty.",
         ephemeral=True,
     )

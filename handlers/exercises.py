@@ -105,11 +105,13 @@ async def list_all(ctx: Context) -> Reply:
     lines = []
     for spec in list_exercises():
         score = best.get(spec.id)
-        mark = "—" if score is None else ("✓" if score[0] >= score[1] else f"{score[0]:g}")
+        if score is None:
+            best_text = "not tried yet"
+        else:  # the same form for every score: "best 6/6 ✓", "best 0/8"
+            full = " ✓" if score[0] >= score[1] else ""
+            best_text = f"best {score[0]:g}/{spec.max_score}{full}"
         due_text = f" · due {when(due[spec.id], 'f')}" if spec.id in due else ""
-        lines.append(
-            f"{spec.section:>5} `{spec.id}` — {spec.title} · best {mark}/{spec.max_score}{due_text}"
-        )
+        lines.append(f"{spec.section:>5} `{spec.id}` — {spec.title} · {best_text}{due_text}")
     return Reply(
         title="Code exercises",
         text="\n".join(lines),

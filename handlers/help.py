@@ -43,8 +43,7 @@ def _overview(router: Router, is_organizer: bool) -> Reply:
     )
     return Reply(
         title="studybot — your Dive into Deep Learning study group",
-        text="Commands work the same everywhere: `/d2l …` in Slack, `/d2l …` or `!d2l …` in "
-        "Discord, `d2l …` in the console.",
+        text="The commands are the same on every platform, e.g. `d2l next`.",
         fields=fields,
         footer="`d2l help COMMAND` explains one command.",
         ephemeral=True,
@@ -53,6 +52,15 @@ def _overview(router: Router, is_organizer: bool) -> Reply:
 
 def _command_help(router: Router, args: list[str]) -> Reply:
     found = router.match(args)
+    family = [c for c in router.commands.values() if c.name.startswith(args[0] + " ")]
+    if found is None and family:  # `help admin`, `help quiz live`'s first word
+        lines = [f"`d2l {c.usage}` — {c.summary}" for c in family]
+        return Reply(
+            title=f"`d2l {args[0]} …`",
+            text="\n".join(lines),
+            footer="`d2l help COMMAND` explains one command.",
+            ephemeral=True,
+        )
     if found is None:
         close = router.suggest(args)
         hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
@@ -64,4 +72,4 @@ def _command_help(router: Router, args: list[str]) -> Reply:
     if command.organizer_only:
         lines.append("For organizers.")
     lines.extend(f"Example: `d2l {example}`" for example in command.examples)
-    return Reply(title=f"d2l {command.name}", text="\n".join(lines), ephemeral=True)
+    return Reply(title=f"`d2l {command.name}`", text="\n".join(lines), ephemeral=True)

@@ -93,14 +93,7 @@ async def render_message(
         counts = await cache.rsvp_counts(db, session.id)
         return await _session_notice(db, message.kind, cohort, session, now, curriculum, counts)
     if message.kind == "assignment_reminder":
-        assignment = await db.get(Assignment, payload.get("assignment_id"))
-        if assignment is None:
-            raise Skip("the assignment no longer exists")
-        if await assignment_completed(db, assignment, int(payload["member_id"])):
-            raise Skip("already completed")
-        cohort = await cache.cohort(db, assignment.cohort_id)
-        assert cohort is not None
-        return _assignment_notice(cohort, assignment, now)
+        return await _assignment_digest(db, message, now, cache)
     if message.kind == WELCOME_KIND:
         try:
             return await render_welcome(db, message, now)
@@ -167,15 +160,48 @@ def _recording(cohort: Cohort, session: Session) -> Reply:
     )
 
 
-def _assignment_notice(cohort: Cohort, assignment: Assignment, now: dt.datetime) -> Reply:
-    how = (
-        f"`d2l submit {assignment.ref}` followed by your code"
-        if assignment.kind == "exercise"
-        else f"`d2l quiz {assignment.ref}`"
-    )
+async def _assignment_digest(
+    db: AsyncSession, message: OutboxMessage, now: dt.datetime, cache: RenderCache
+) -> Reply:
+    """Every assignment of this reminder time the member hasn't completed, in one DM: the
+    ones still due at this time (an assignment moved since has rows of its own)."""
+    payload = message.payload
+    ids = payload.get("assignment_ids") or [payload.get("assignment_id")]  # older rows: one
+    member_id = int(payload["member_id"])
+    found = [a for a in [await db.get(Assignment, i) for i in ids] if a is not None]
+    due: list[Assignment] = []
+    for assignment in found:
+        cohort = await cache.cohort(db, assignment.cohort_id)
+        assert cohort is not None
+        times = {assignment.due_at - dt.timedelta(minutes=o) for o in cohort.assignment_offsets}
+        if "assignment_ids" in payload and message.due_at not in times:
+            continue
+        if assignment.due_at <= now or await assignment_completed(db, assignment, member_id):
+            continue
+        due.append(assignment)
+    if not due:
+        raise Skip("already completed" if found else "the assignment no longer exists")
+    cohort = await cache.cohort(db, due[0].cohort_id)
+    assert cohort is not None
+    if len(due) == 1:
+        (only,) = due
+        return Reply(
+            title=f"📝 {only.kind.capitalize()} `{only.ref}` is due {relative(only.due_at - now)}",
+            text=f"Due {when(only.due_at)}. You haven't completed it yet: {_how(only)}.",
+            timezone=cohort.timezone,
+        )
+    lines = [
+        f"• {a.kind} `{a.ref}`, due {when(a.due_at)} ({relative(a.due_at - now)}): {_how(a)}"
+        for a in due
+    ]
     return Reply(
-        title=f"📝 {assignment.kind.capitalize()} `{assignment.ref}` is due "
-        f"{relative(assignment.due_at - now)}",
-        text=f"Due {when(assignment.due_at)}. You haven't completed it yet: {how}.",
+        title=f"📝 {len(due)} assignments are due soon",
+        text="You haven't completed these yet:\n" + "\n".join(lines),
         timezone=cohort.timezone,
     )
+
+
+def _how(assignment: Assignment) -> str:
+    if assignment.kind == "exercise":
+        return f"`d2l submit {assignment.ref}` followed by your code"
+    return f"`d2l quiz {assignment.ref}`"

@@ -142,23 +142,39 @@ async def _assignment_reminders(
             select(Assignment).where(Assignment.cohort_id == cohort.id, Assignment.due_at > now)
         )
     )
-    if not assignments:
-        return []
+    # One DM per member and reminder time, listing every assignment due then (issue 21).
+    # Rows of the release before, one per assignment, would repeat the digest.
+    await db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.cohort_id == cohort.id,
+            OutboxMessage.kind == ASSIGNMENT_REMINDER,
+            OutboxMessage.status == "pending",
+            OutboxMessage.key.like("due:%"),
+        )
+        .values(status="cancelled", last_error="replaced by a digest")
+    )
+    by_time: dict[dt.datetime, list[Assignment]] = {}
+    for assignment in sorted(assignments, key=lambda a: (a.due_at, a.id)):
+        for offset in set(cohort.assignment_offsets):
+            by_time.setdefault(assignment.due_at - dt.timedelta(minutes=offset), []).append(
+                assignment
+            )
     return [
         _direct(
             identity,
-            key=f"due:{assignment.id}:{offset}:{member_id}",
+            key=f"digest:{cohort.id}:{int(at.timestamp())}:{member_id}",
             kind=ASSIGNMENT_REMINDER,
-            payload={"assignment_id": assignment.id, "member_id": member_id},
-            group=f"due:{assignment.id}:{member_id}",
-            due_at=assignment.due_at - dt.timedelta(minutes=offset),
-            expires_at=assignment.due_at,
+            payload={"assignment_ids": [a.id for a in due], "member_id": member_id},
+            # The 48 h and 2 h digests of the same work: after a restart only the latest.
+            group=f"digest:{member_id}:" + ",".join(str(a.id) for a in due),
+            due_at=at,
+            expires_at=max(a.due_at for a in due),
             cohort_id=cohort.id,
         )
-        for assignment in assignments
+        for at, due in sorted(by_time.items())
         for member_id, identity in identities.items()
         if member_id in wanted.assignments
-        for offset in sorted(set(cohort.assignment_offsets))
     ]
 
 

@@ -147,15 +147,17 @@ async def session_reply(ctx: Context, session: Session, *, heading: str) -> Repl
 
 
 def relative(delta: dt.timedelta) -> str:
-    """'in 3 days', 'in 5 hours', '2 days ago' — rounded the way people say it."""
-    seconds = int(delta.total_seconds())
-    ahead = seconds >= 0
-    seconds = abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            amount = round(seconds / size) if unit != "day" else seconds // size
-            text = plural(amount, unit)
-            break
+    """'in 3 days', 'in 1 hour 30 minutes', '2 days ago': whole days, and under a day the
+    hours and minutes (a reminder 90 minutes ahead must not say "in 2 hours")."""
+    seconds = delta.total_seconds()
+    minutes = round(abs(seconds) / 60)
+    if minutes >= 24 * 60:
+        text = plural(minutes // (24 * 60), "day")
+    elif minutes >= 60:
+        hours, rest = divmod(minutes, 60)
+        text = plural(hours, "hour") + (f" {plural(rest, 'minute')}" if rest else "")
+    elif minutes:
+        text = plural(minutes, "minute")
     else:
         return "now"
-    return f"in {text}" if ahead else f"{text} ago"
+    return f"in {text}" if seconds >= 0 else f"{text} ago"

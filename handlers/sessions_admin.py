@@ -108,8 +108,11 @@ async def edit_session(ctx: Context) -> Reply:
                 "to the cohort's channels and the session's threads.",
                 ephemeral=True,
             )
+    shown = {"speaker": session.speaker, "notes": session.notes, "recording": session.recording_url}
     return Reply(
-        text=f"Session {session.number}: {field} {'cleared' if cleared else 'set'}.", ephemeral=True
+        text=f"Session {session.number}: {field} "
+        + ("cleared." if cleared else f"set to {shown.get(field)}."),
+        ephemeral=True,
     )
 
 

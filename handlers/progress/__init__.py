@@ -11,6 +11,7 @@ from handlers.progress._certificates import (
     verify,
 )
 from handlers.progress._export import export
+from handlers.progress._name import name_command
 from handlers.progress._nudges import KIND as NUDGE_KIND
 from handlers.progress._nudges import NotNeeded, nudges, plan_nudges, render_nudge, set_nudges
 from handlers.progress._summary import progress
@@ -54,6 +55,18 @@ def register(router: Router) -> None:
             "certificate. If you aren't there yet, you are told what is missing.",
             handler=certificate,
             group=GROUP,
+        )
+    )
+    router.add(
+        Command(
+            name="name",
+            usage='name ["Full Name" | -]',
+            summary="the name printed on your certificate (your display name until you set one)",
+            details="`-` goes back to your display name. Any script works, e.g. "
+            '`d2l name "Jürgen Müller 李小龙"`.',
+            handler=name_command,
+            group=GROUP,
+            examples=('name "Ada Lovelace"',),
         )
     )
     router.add(

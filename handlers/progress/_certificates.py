@@ -14,14 +14,15 @@ from bot.settings import Settings
 from handlers.context import Context, UsageError
 from handlers.mentions import mentioned
 from handlers.progress._common import course_end, course_over, load, missing_lines
-from handlers.progress._pdf import COURSE_RULE, certificate_pdf, course_label
-from handlers.text import when
+from handlers.progress._name import certificate_name, name_of
+from handlers.progress._pdf import COURSE_RULE, certificate_pdf, course_label, issued_on
+from handlers.text import plural, when
 from handlers.types import Reply, ReplyField, ReplyFile
 from handlers.web_links import public_base
 from models.members import MEMBER
 from models.progress import MemberProgress
 from models.progress_tables import Certificate
-from models.tables import Session
+from models.tables import Cohort, Session
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -65,7 +66,8 @@ async def certificate(ctx: Context) -> Reply:
             f"{end.number} has taken place ({when(end.starts_at, 'D')}). Keep it up!",
             ephemeral=True,
         )
-    issued = await _issue(ctx, ctx.member.id, ctx.member.display_name, me, end, by=None)
+    name = await certificate_name(ctx)
+    issued = await _issue(ctx, ctx.member.id, name, me, end, by=None)
     return await _certificate_reply(ctx, issued, "Congratulations! Here is your certificate.")
 
 
@@ -86,7 +88,8 @@ async def admin_certificate(ctx: Context) -> Reply:
         raise UsageError(f"{who.name} has never used this cohort.")
     end = course_end(ctx.cohort, items)
     early = end is not None and not course_over(end, ctx.now)
-    issued = await _issue(ctx, who.member_id, who.name, progress[0], end, by=ctx.member.id)
+    name = await name_of(ctx, who.member_id)
+    issued = await _issue(ctx, who.member_id, name, progress[0], end, by=ctx.member.id)
     how = "early, before the course ended" if early else "after the course ended"
     return Reply(
         text=f"Issued certificate {issued.code} to {issued.name} ({issued.share:.0%} of the "
@@ -130,7 +133,7 @@ async def _issue(
 
 async def _certificate_reply(ctx: Context, issued: Certificate, note: str) -> Reply:
     url = verify_url(ctx.services.settings, issued.code)
-    pdf = await asyncio.to_thread(certificate_pdf, issued, url)
+    pdf = await asyncio.to_thread(certificate_pdf, issued, url, ctx.cohort.timezone)
     return Reply(
         title=f"🎓 Certificate of completion · {issued.cohort_name}",
         text=f"{note} Anyone can check it at {url} or with `d2l verify {issued.code}`.",
@@ -138,7 +141,7 @@ async def _certificate_reply(ctx: Context, issued: Certificate, note: str) -> Re
             ReplyField("Name", issued.name),
             ReplyField("Completion", f"{issued.share:.0%}"),
             ReplyField("Course", course_label(issued)),
-            ReplyField("Issued", when(issued.issued_at, "D")),
+            ReplyField("Issued", issued_on(issued, ctx.cohort.timezone)),  # the PDF's date
         ),
         files=(ReplyFile(f"certificate-{issued.code}.pdf", pdf, "application/pdf"),),
         ephemeral=True,
@@ -151,9 +154,9 @@ def verify_url(settings: Settings, code: str) -> str:
 
 
 async def verify(ctx: Context) -> Reply:
-    if len(ctx.args) != 1:
+    if not ctx.args:
         raise UsageError("Give the code printed on the certificate.")
-    found = await find_certificate(ctx.db, ctx.args[0])
+    found = await find_certificate(ctx.db, "".join(ctx.args))  # typed with spaces: one code
     if found is None:
         return Reply(
             text="No certificate has that code. Check it against the PDF (letters and digits, "
@@ -165,10 +168,17 @@ async def verify(ctx: Context) -> Reply:
         title="✅ Valid certificate",
         text=f"{found.name} completed {found.share:.0%} of the required work of "
         f"{found.cohort_name} ({course_label(found)}); "
-        f"the certificate was issued on {when(found.issued_at, 'D')}.",
+        f"the certificate was issued on {issued_on(found, await _zone(ctx, found))}.",
         fields=(ReplyField("Code", found.code),),
         ephemeral=True,
     )
+
+
+async def _zone(ctx: Context, certificate: Certificate) -> str:
+    if certificate.cohort_id == ctx.cohort.id:
+        return ctx.cohort.timezone
+    cohort = await ctx.db.get(Cohort, certificate.cohort_id)
+    return cohort.timezone if cohort is not None else "UTC"
 
 
 async def find_certificate(db: AsyncSession, code: str) -> Certificate | None:
@@ -229,7 +239,7 @@ def _not_yet(ctx: Context, me: MemberProgress) -> Reply:
         text = "No work is required yet, so there is nothing to certify."
     else:
         text = (
-            f"Not yet: you've done {me.done} of {me.total} pieces of required work "
+            f"Not yet: you've done {me.done} of {plural(me.total, 'piece')} of required work "
             f"({me.share:.0%}); the certificate needs {ctx.cohort.pass_threshold:.0%}, so "
             f"{me.needed} more."
         )

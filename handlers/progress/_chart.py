@@ -4,8 +4,12 @@ drawn (it pulls in numpy, which the chat process otherwise never loads)."""
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
+from typing import Any
+
+from handlers.progress._pdf import FALLBACK_FONTS
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 100  # an 800 × 450 PNG
 
@@ -25,7 +29,34 @@ def progress_chart(
     matplotlib.use("Agg")
     from matplotlib.figure import Figure  # the object API: no pyplot state, thread-safe
 
-    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    with matplotlib.rc_context({"font.family": _families()}):  # names in any script
+        return _draw(Figure, sessions, mine, median, assigned, threshold, title)
+
+
+@functools.cache
+def _families() -> list[str]:
+    """DejaVu Sans, then the certificate's fallback fonts (CJK, emoji) where installed:
+    matplotlib takes each glyph from the first family that has it."""
+    from matplotlib import font_manager
+
+    names = ["DejaVu Sans"]
+    for path in FALLBACK_FONTS:
+        if path.is_file():
+            font_manager.fontManager.addfont(str(path))
+            names.append(font_manager.FontProperties(fname=str(path)).get_name())
+    return names
+
+
+def _draw(
+    figure_class: Any,  # matplotlib's Figure, imported lazily
+    sessions: Sequence[int],
+    mine: Sequence[float],
+    median: Sequence[float],
+    assigned: Sequence[float],
+    threshold: float,
+    title: str,
+) -> bytes:
+    figure = figure_class(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     axes = figure.add_subplot()
     xs = list(sessions)
     axes.bar(xs, [100 * v for v in assigned], color="0.9", width=0.8, label="assigned up to here")

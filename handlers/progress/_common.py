@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 
 from handlers.context import Context
 from handlers.schedule import SESSION_LENGTH
-from handlers.text import when
+from handlers.text import plural, when
 from models.progress import ItemResult, MemberProgress, WorkItem, cohort_progress, required_work
 from models.tables import Cohort, Session
 
@@ -73,6 +73,7 @@ def standing(progress: MemberProgress, end: Session | None, now: dt.datetime) ->
     if progress.on_pace:
         return f"👍 On track for the certificate: {more} to go."
     return (
-        f"⚠️ Behind pace: you've done {done_due} of the {len(due)} pieces of work due so far. "
+        f"⚠️ Behind pace: you've done {done_due} of the {plural(len(due), 'piece')} of work "
+        "due so far. "
         f"The certificate needs {more}."
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from handlers.context import Context, UsageError
 from handlers.progress._common import load
+from handlers.text import plural
 from handlers.types import Reply, ReplyFile
 from models.progress import ItemResult, MemberProgress, WorkItem
 from models.progress_tables import Certificate
@@ -45,7 +46,8 @@ async def export(ctx: Context) -> Reply:
     eligible = sum(p.eligible for p in progress)
     day = ctx.now.strftime("%Y-%m-%d")
     return Reply(
-        text=f"Grades of {ctx.cohort.name}: {len(progress)} members, {len(items)} pieces of "
+        text=f"Grades of {ctx.cohort.name}: {plural(len(progress), 'member')}, "
+        f"{plural(len(items), 'piece')} of "
         f"required work, {eligible} eligible for the certificate.",
         files=(ReplyFile(f"grades-{day}.csv", buffer.getvalue().encode(), "text/csv"),),
         ephemeral=True,

@@ -1,20 +1,31 @@
 """The certificate as a one-page PDF (reportlab, imported only when one is drawn).
 
-Names are drawn in DejaVu Sans (Latin, Greek, Cyrillic…), the font matplotlib ships, found
-without importing matplotlib; without it, the standard Helvetica (Latin-1 only) is used."""
+Text is drawn in DejaVu Sans (Latin, Greek, Cyrillic…), the font matplotlib ships, found
+without importing matplotlib; without it, the standard Helvetica (Latin-1 only) is used. A
+character DejaVu lacks is drawn in the first fallback font that has it: Droid Sans Fallback
+for Chinese, Japanese and Korean, Symbola for emoji (in black and white), both installed by
+`make` (Debian's fonts-droid-fallback and fonts-symbola). One no font has is left out, never
+drawn as a box (issue 21)."""
 
 from __future__ import annotations
 
 import importlib.util
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from models.progress_tables import Certificate
 
 QR_POINTS = 90  # the QR code's side on the page (about 3 cm)
 QR_SCALE = 8  # pixels per module of its PNG: sharp when printed at that size
 FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+# For what DejaVu lacks, in order; reportlab reads TrueType outlines only (not Noto CJK's CFF).
+FALLBACK_FONTS = (
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"),
+)
 
 
 COURSE_RULE = "course"  # certificates.rule of certificates that measure the whole plan
@@ -37,7 +48,13 @@ def course_label(certificate: Certificate) -> str:
     return f"{covered}, ended {day}"
 
 
-def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
+def issued_on(certificate: Certificate, timezone: str) -> str:
+    """The day it was issued in the cohort's zone ("7 December 2026"), in chat and PDF."""
+    local = certificate.issued_at.astimezone(ZoneInfo(timezone))
+    return f"{local.day} {local:%B %Y}"
+
+
+def certificate_pdf(certificate: Certificate, verify_url: str, timezone: str = "UTC") -> bytes:
     """A landscape A4 certificate with its verification page's URL, printed and as a QR code.
     `invariant` output: the same certificate gives the same bytes every time."""
     from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
@@ -45,7 +62,7 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
     from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
-    regular, bold, clean = _fonts()
+    regular, bold, clean, fallbacks = _fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
     pdf = Canvas(buffer, pagesize=(width, height), invariant=1)
@@ -61,8 +78,7 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     pdf.setFillColor(HexColor("#000000"))
     pdf.setFont(regular, 16)
     pdf.drawCentredString(middle, height - 185, "This certifies that")
-    pdf.setFont(bold, 30)
-    pdf.drawCentredString(middle, height - 235, clean(certificate.name))
+    _draw_centred(pdf, middle, height - 235, clean(certificate.name), bold, 30, fallbacks)
     pdf.setFont(regular, 16)
     covered = course_label(certificate)
     lines = [
@@ -71,10 +87,9 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
         f"{covered}.",
     ]
     for i, line in enumerate(lines):
-        pdf.drawCentredString(middle, height - 285 - 24 * i, line)
+        _draw_centred(pdf, middle, height - 285 - 24 * i, line, regular, 16, fallbacks)
     pdf.setFont(regular, 13)
-    issued = certificate.issued_at
-    pdf.drawString(70, 95, f"Issued on {issued.day} {issued:%B %Y} (UTC)")
+    pdf.drawString(70, 95, f"Issued on {issued_on(certificate, timezone)}")
     pdf.drawString(70, 75, f"Verification code: {certificate.code}")
     pdf.setFont(regular, 11)
     pdf.drawRightString(width - 70, 75, f"Verify: {verify_url}")
@@ -94,21 +109,70 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-def _fonts() -> tuple[str, str, Callable[[str], str]]:
-    """Names of a regular and a bold font, and what text must go through to be drawable."""
+Fallback = tuple[str, frozenset[int]]  # a registered font's name and the characters it has
+
+
+def _fonts() -> tuple[str, str, Callable[[str], str], Sequence[Fallback]]:
+    """Names of a regular and a bold font, what text must go through to be drawable, and the
+    fallback fonts with what they cover."""
+    folder = _dejavu_folder()
+    if folder is None:
+        return "Helvetica", "Helvetica-Bold", _latin1, ()
+    names = {
+        style: _register(f"StudybotDejaVu-{style}", folder / file)[0]
+        for style, file in FONT_FILES.items()
+    }
+    fallbacks = [_register(f"StudybotFallback-{p.stem}", p) for p in FALLBACK_FONTS if p.is_file()]
+    return names["regular"], names["bold"], _same, fallbacks
+
+
+def _register(name: str, path: Path) -> Fallback:
     from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
     from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
 
-    folder = _dejavu_folder()
-    if folder is None:
-        return "Helvetica", "Helvetica-Bold", _latin1
-    names = {}
-    for style, file in FONT_FILES.items():
-        name = f"StudybotDejaVu-{style}"
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-        names[style] = name
-    return names["regular"], names["bold"], _same
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    font = pdfmetrics.getFont(name)
+    return name, frozenset(font.face.charToGlyph)
+
+
+def _draw_centred(
+    pdf: Any, x: float, y: float, text: str, font: str, size: float, fallbacks: Sequence[Fallback]
+) -> None:
+    """`text` centred on x, each character in the first font that has it (see the module)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    text = text.replace("`", "")  # a hint's code span reads as plain words on paper
+    runs = _runs(text, font, fallbacks)
+    widths = [pdfmetrics.stringWidth(run, name, size) for name, run in runs]
+    left = x - sum(widths) / 2
+    for (name, run), width in zip(runs, widths, strict=True):
+        pdf.setFont(name, size)
+        pdf.drawString(left, y, run)
+        left += width
+
+
+def _runs(text: str, font: str, fallbacks: Sequence[Fallback]) -> list[tuple[str, str]]:
+    """`text` split into (font, piece) runs; characters no font has are left out."""
+    if not fallbacks:
+        return [(font, text)]
+    from reportlab.pdfbase import pdfmetrics
+
+    main = frozenset(pdfmetrics.getFont(font).face.charToGlyph)
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        code = ord(char)
+        if code in main or char.isspace():
+            name = font
+        else:
+            name = next((n for n, has in fallbacks if code in has), "")
+            if not name:
+                continue
+        if runs and runs[-1][0] == name:
+            runs[-1] = (name, runs[-1][1] + char)
+        else:
+            runs.append((name, char))
+    return runs
 
 
 def _dejavu_folder() -> Path | None:

@@ -7,6 +7,7 @@ import asyncio
 from handlers.context import Context, UsageError
 from handlers.progress._chart import progress_chart
 from handlers.progress._common import course_end, load, missing_lines, standing
+from handlers.text import plural
 from handlers.types import Reply, ReplyField, ReplyFile
 from handlers.web_links import member_link
 from models.members import MEMBER
@@ -43,8 +44,9 @@ async def progress(ctx: Context) -> Reply:
     fields.append(ReplyField("On the web (private, 24 h)", await member_link(ctx), inline=False))
     return Reply(
         title=f"Your progress · {ctx.cohort.name}",
-        text=f"{me.done} of {me.total} pieces of required work done ({me.share:.0%}); the "
-        f"certificate needs {threshold:.0%}. {standing(me, course_end(ctx.cohort, items), ctx.now)}"
+        text=f"{me.done} of {plural(me.total, 'piece')} of required work done "
+        f"({me.share:.0%}); the certificate needs {threshold:.0%}. "
+        f"{standing(me, course_end(ctx.cohort, items), ctx.now)}"
         + (f" {late} done late (late work still counts)." if late else ""),
         fields=tuple(fields),
         files=(ReplyFile("progress.png", chart, "image/png"),),

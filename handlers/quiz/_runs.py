@@ -163,6 +163,8 @@ async def finish(ctx: Context, run: QuizRun, status: str) -> Reply:
     lines = [
         f"{verb}: {right} of {plural(len(attempts), 'question')} answered correctly, "
         f"{points} points, in {minutes} min {seconds} s."
+        if attempts
+        else f"{verb} before any question was answered."
     ]
     if await streaks_enabled(ctx.db, ctx.cohort.id):
         streak = (await current_streaks(ctx.db, ctx.cohort.id)).get(ctx.member.id, 0)

@@ -41,7 +41,7 @@ async def test_only_organizers_clear_questions(talk: Chat) -> None:
     await talk.text("help", as_="olga")
     await talk.text("ask Will there be a recording?", as_="ann")
     assert "for organizers" in await talk.text("questions clear", as_="ann")
-    assert "Cleared 1 questions" in await talk.text("questions clear", as_="olga")
+    assert "Cleared 1 question." in await talk.text("questions clear", as_="olga")
     assert "No questions yet" in await talk.text("questions", as_="ann")
 
 

@@ -103,6 +103,9 @@ async def test_bad_admin_values_are_explained(chat: Chat) -> None:
 
 def test_relative_times_read_naturally() -> None:
     assert relative(dt.timedelta(days=8, hours=9)) == "in 8 days"
-    assert relative(dt.timedelta(hours=5, minutes=10)) == "in 5 hours"
-    assert relative(dt.timedelta(minutes=-90)) == "2 hours ago"
+    assert relative(dt.timedelta(hours=5, minutes=10)) == "in 5 hours 10 minutes"
+    assert relative(dt.timedelta(minutes=90)) == "in 1 hour 30 minutes"  # was "in 2 hours"
+    assert relative(dt.timedelta(minutes=-90)) == "1 hour 30 minutes ago"
+    assert relative(dt.timedelta(minutes=59, seconds=50)) == "in 1 hour"  # sent a bit late
+    assert relative(dt.timedelta(hours=23, minutes=59, seconds=45)) == "in 1 day"
     assert relative(dt.timedelta(seconds=20)) == "now"

@@ -62,7 +62,7 @@ async def test_linking_combines_history_and_keeps_the_best_scores(
     assert "1. ann — 702 points (3 correct)" in board
     assert "1. ann — 11 points (2 exercises)" in board
     assert "U1 —" not in board
-    assert "`softmax` — Numerically stable softmax · best ✓/8" in await talk.text(
+    assert "`softmax` — Numerically stable softmax · best 8/8 ✓" in await talk.text(
         "exercises", as_="ann"
     )
     assert "1 going" in await talk.text("next", as_="ann")

@@ -163,17 +163,17 @@ async def test_a_quiz_answered_all_wrong_does_not_count(console: Console) -> Non
     for _ in range(5):
         await console.say("ann", f"answer {wrong_answer(await open_question(console.app, 'ann'))}")
     progress = await console.text("ann", "progress")
-    assert "0 of 1 pieces of required work done (0%)" in progress
+    assert "0 of 1 piece of required work done (0%)" in progress
     assert "✅" not in await console.text("ann", "assignments")
 
     await console.say("ann", "quiz probability 5")  # 5 right of 10 answers: 50%, short of 60%
     for _ in range(5):
         await console.say("ann", f"answer {right_answer(await open_question(console.app, 'ann'))}")
-    assert "0 of 1 pieces" in await console.text("ann", "progress")
+    assert "0 of 1 piece of" in await console.text("ann", "progress")
     await console.say("ann", "quiz probability 5")  # 10 right of 15: 67%
     for _ in range(5):
         await console.say("ann", f"answer {right_answer(await open_question(console.app, 'ann'))}")
-    assert "1 of 1 pieces of required work done (100%)" in await console.text("ann", "progress")
+    assert "1 of 1 piece of required work done (100%)" in await console.text("ann", "progress")
 
 
 @dataclass(frozen=True)
