@@ -111,6 +111,9 @@ class Reply:
     files: tuple[ReplyFile, ...] = ()
     footer: str | None = None
     ephemeral: bool = False
+    # Replaces the (public) message whose control sent the command, e.g. a live question
+    # showing its answer count; adapters drop it when the command didn't come from one.
+    replaces_source: bool = False
     # The cohort's IANA zone: used to spell times out where a platform can't localise them.
     timezone: str = "UTC"
     is_error: bool = False

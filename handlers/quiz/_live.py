@@ -4,9 +4,10 @@ so any bot process can serve the next message."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from handlers.context import Context, UsageError
 from handlers.quiz._common import (
@@ -95,7 +96,7 @@ def _channel(game: LiveRound) -> tuple[str, str, str]:
     return (game.platform, game.workspace_id, game.channel_id)
 
 
-def _card(game: LiveRound) -> Reply:
+def _card(game: LiveRound, answered: int | None = None) -> Reply:
     qid, seed = game.question_ids[game.position], game.seeds[game.position]
     rq = rendered(qid, seed)
     deadline = game.question_started_at + time_limit(rq)
@@ -109,7 +110,36 @@ def _card(game: LiveRound) -> Reply:
     )
     # Each reader sees the deadline in their own time: relative on Discord, local on Slack.
     closes = f"⏳ Answers close {when(deadline, 'R')} (at {when(deadline, 't')})."
+    if answered is not None:
+        closes += f" 🙋 {plural(answered, 'answer')} so far."
     return replace(card, text=f"{card.text}\n{closes}")
+
+
+# When each live question's message last showed a new count, per process (keyed by the
+# database too, since round ids repeat across databases): the count is edited at most once
+# a second (Slack and Discord both rate-limit message edits).
+COUNT_EVERY = dt.timedelta(seconds=1)
+_count_shown: dict[tuple[str, int, int], dt.datetime] = {}
+
+
+async def _count_update(ctx: Context, game: LiveRound, qid: str, seed: int) -> Reply | None:
+    """The question card with its answer count, to replace the message the answer's control
+    was on; None if the count changed less than a second ago."""
+    database = ctx.services.settings.database_url
+    key = (database, game.id, game.position)
+    shown = _count_shown.get(key)
+    if shown is not None and ctx.now - shown < COUNT_EVERY:
+        return None
+    _count_shown[key] = ctx.now
+    for done in [k for k in _count_shown if k[:2] == key[:2] and k[2] < game.position]:
+        del _count_shown[done]
+    await ctx.db.flush()
+    answered = await ctx.db.scalar(
+        select(func.count()).where(
+            QuizAttempt.mode == "live", QuizAttempt.question_id == qid, QuizAttempt.seed == seed
+        )
+    )
+    return replace(_card(game, int(answered or 0)), replaces_source=True)
 
 
 async def advance(ctx: Context) -> list[Reply]:
@@ -195,7 +225,7 @@ async def live_question_waiting(ctx: Context) -> bool:
 
 async def answer_live(
     ctx: Context, text: str, round_id: int | None, number: int | None
-) -> Reply | None:
+) -> Reply | list[Reply] | None:
     """Answer the open question of the round a button names, or of the round running in
     this channel. None when there is no round to answer here."""
     game = await ctx.db.get(LiveRound, round_id) if round_id is not None else await _round_here(ctx)
@@ -244,9 +274,11 @@ async def answer_live(
         now=ctx.now,
     )
     if outcome.late:  # the question is closed for everyone: the answer can be shown
-        return Reply(text=feedback(rq, outcome), ephemeral=True)
-    return Reply(
+        return [Reply(text=feedback(rq, outcome), ephemeral=True)]
+    got = Reply(
         text=f"Got it: `{text[:40]}` for question {current}, in {outcome.taken_ms / 1000:.1f} s. "
         "The answer is revealed when the organizer moves on.",
         ephemeral=True,
     )
+    update = await _count_update(ctx, game, qid, seed) if number is not None else None
+    return [got] if update is None else [got, update]

@@ -111,6 +111,9 @@ class FakeDiscord(ScheduledEventsApi, FakeGateway):
         app.router.add_post(api + "/users/@me/channels", self._open_dm)
         app.router.add_post(api + "/channels/{channel}/messages", self._channel_message)
         app.router.add_get(api + "/channels/{channel}/messages/{message}", self._get_message)
+        app.router.add_patch(
+            api + "/channels/{channel}/messages/{message}", self._edit_channel_message
+        )
         app.router.add_post(api + "/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post(api + "/webhooks/{app}/{token}", self._followup)
         app.router.add_patch(api + "/webhooks/{app}/{token}/messages/@original", self._edit)
@@ -298,6 +301,19 @@ class FakeDiscord(ScheduledEventsApi, FakeGateway):
         if failing is not None:  # processed, but the answer is lost
             return self._server_error(failing[0])
         return self._json(created)
+
+    async def _edit_channel_message(self, request: web.Request) -> web.Response:
+        """An edit of a message in a channel (kind `message-edit`); the stored copy follows."""
+        recorded = await self._record(request)
+        if isinstance(recorded, web.Response):
+            return recorded
+        body, files = recorded
+        found = self.messages.get(request.match_info["message"])
+        if found is None:
+            return self._json({"message": "Unknown Message", "code": 10008}, 404)
+        found.update({k: body[k] for k in ("content", "embeds", "components") if k in body})
+        await self._note(Sent("message-edit", request.match_info["channel"], body, files, found))
+        return self._json(found)
 
     async def _get_message(self, request: web.Request) -> web.Response:
         await self._record(request)

@@ -4,11 +4,13 @@ opening a modal with a text input for a numeric one (a bad entry gets a private 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from bot.app import App
+from bot.clock import FakeClock
 from bot.platforms.discord_bot import DiscordPlatform
 from tests.discord import payloads as p
 from tests.discord.conftest import ALICE, say
@@ -34,7 +36,9 @@ def select_menu(sent: Sent, values: list[str], author: Any = ALICE) -> dict[str,
     return payload
 
 
-def modal_submit(modal: Sent, text: str, author: Any = ALICE) -> dict[str, Any]:
+def modal_submit(
+    modal: Sent, text: str, author: Any = ALICE, source: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Submitting the modal the bot opened, with `text` typed in its input."""
     inputs = [c for row in modal.body["components"] for c in row["components"]]
     [box] = [c for c in inputs if c["type"] == TEXT_INPUT]
@@ -47,6 +51,8 @@ def modal_submit(modal: Sent, text: str, author: Any = ALICE) -> dict[str, Any]:
         "type": 5,
         "data": {"custom_id": modal.body["custom_id"], "components": [row]},
     }
+    if source is not None:  # a modal opened from a message's button comes with that message
+        payload["message"] = source
     return payload
 
 
@@ -102,15 +108,20 @@ async def open_modal(fake: FakeDiscord, card: Sent, author: Any = ALICE) -> Sent
     count = len(fake.sent)
     click = p.button_click(f"token-{p.snowflake()}", author, button["custom_id"], card.message)
     await fake.dispatch("INTERACTION_CREATE", click)
-    modal = (await fake.wait_sent(count + 1))[count]
-    assert modal.body["title"] == "Your answer"  # a modal (callback type 9), not a message
+    await fake.wait_for(lambda: any(s.kind == "other" for s in fake.sent[count:]))
+    modal = next(s for s in fake.sent[count:] if s.kind == "other")  # callback type 9
+    assert modal.body["title"] == "Your answer"  # a modal, not a message
     return modal
 
 
-async def submit(fake: FakeDiscord, modal: Sent, text: str, author: Any = ALICE) -> Sent:
+async def submit(
+    fake: FakeDiscord, modal: Sent, text: str, author: Any = ALICE, source: Sent | None = None
+) -> Sent:
     count = len(fake.sent)
-    await fake.dispatch("INTERACTION_CREATE", modal_submit(modal, text, author))
-    return (await fake.wait_sent(count + 1))[count]
+    message = source.message if source is not None else None
+    await fake.dispatch("INTERACTION_CREATE", modal_submit(modal, text, author, message))
+    await fake.wait_for(lambda: any(s.kind == "response" for s in fake.sent[count:]))
+    return next(s for s in fake.sent[count:] if s.kind == "response")
 
 
 async def test_a_numeric_question_is_answered_in_a_modal_and_a_non_number_is_refused(
@@ -139,7 +150,15 @@ DAVE = p.user("300000000000000004", "dave")
 
 
 async def answer_live(fake: FakeDiscord, card: Sent, rq: Any, author: Any, right: bool) -> Sent:
-    """Answer the channel's live question with the card's control; the bot's private answer."""
+    """Answer the channel's live question with the card's control; the bot's private answer
+    (an edit of the card may come before or after it)."""
+    count = len(fake.sent)
+    await _use_control(fake, card, rq, author, right)
+    await fake.wait_for(lambda: any(s.kind == "response" for s in fake.sent[count:]))
+    return next(s for s in fake.sent[count:] if s.kind == "response")
+
+
+async def _use_control(fake: FakeDiscord, card: Sent, rq: Any, author: Any, right: bool) -> Any:
     if rq.type == "multiple":
         values = list(rq.answer) if right else [x for x in "ab" if (x,) != rq.answer][:1]
         count = len(fake.sent)
@@ -149,7 +168,7 @@ async def answer_live(fake: FakeDiscord, card: Sent, rq: Any, author: Any, right
         text = repr(rq.answer) if right else repr(rq.answer + 1000 * max(1.0, abs(rq.answer)))
         if not right and rq.answer_range is not None:  # wrong, but within the range
             text = repr(rq.answer_range[0] if rq.answer > 0.5 else rq.answer_range[1])
-        return await submit(fake, await open_modal(fake, card, author), text, author)
+        return await submit(fake, await open_modal(fake, card, author), text, author, card)
     key = {True: "true", False: "false"}.get(rq.answer, rq.answer)
     wrong = next(
         b["custom_id"] for b in card.buttons if not b["custom_id"].startswith(f"d2l:answer {key} ")
@@ -167,7 +186,7 @@ async def answer_live(fake: FakeDiscord, card: Sent, rq: Any, author: Any, right
 
 @pytest.mark.parametrize("kind", ["multiple", "numeric", "true_false"])
 async def test_a_live_round_answered_by_controls_gives_private_feedback_and_one_distribution(
-    app: App, platform: DiscordPlatform, fake: FakeDiscord, kind: str
+    app: App, platform: DiscordPlatform, fake: FakeDiscord, kind: str, clock: FakeClock
 ) -> None:
     await say(fake, "!d2l join")  # alice, the first member, organizes
     await fake.wait_sent(1)
@@ -185,10 +204,17 @@ async def test_a_live_round_answered_by_controls_gives_private_feedback_and_one_
         await fake.wait_sent(count + 2)
     assert rq.type == kind and not card.ephemeral and "Answers close" in card.text()
     number = game.position + 1
-    for author, right in ((p.user(p.BOB_ID, "bob"), True), (CAROL, True), (DAVE, False)):
+    members = ((p.user(p.BOB_ID, "bob"), True, 0.5), (CAROL, True, 1.0), (DAVE, False, 0))
+    for author, right, wait in members:
         private = await answer_live(fake, card, rq, author, right)
         assert private.ephemeral and "Got it" in private.text(), private.text()
         assert "Answer:" not in private.text()  # the key stays hidden while it is open
+        clock.advance(dt.timedelta(seconds=wait))
+    # The card shows the count, edited at most once a second: carol answered 0.5 s after bob.
+    await fake.wait_for(lambda: len([s for s in fake.sent if s.kind == "message-edit"]) >= 2)
+    edits = [s for s in fake.sent if s.kind == "message-edit"]
+    assert len(edits) == 2 and all(e.message["id"] == card.message["id"] for e in edits)
+    assert "1 answer so far" in edits[0].text() and "3 answers so far" in edits[1].text()
     count = len(fake.sent)
     await say(fake, "!d2l quiz next")
     await fake.wait_sent(count + 2)

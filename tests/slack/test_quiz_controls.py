@@ -223,7 +223,7 @@ async def answer_live_with_controls(
 
 @pytest.mark.parametrize("kind", ["multiple", "numeric", "true_false"])
 async def test_a_live_round_answered_by_controls_gives_private_feedback_and_one_distribution(
-    app: App, slack: SlackUser, fake: FakeSlack, kind: str
+    app: App, slack: SlackUser, fake: FakeSlack, kind: str, clock: FakeClock
 ) -> None:
     await slack.command("join", user="U0")  # the first member organizes
     # (Round 1's optimization questions include a multiple-choice one; probability's don't.)
@@ -238,10 +238,24 @@ async def test_a_live_round_answered_by_controls_gives_private_feedback_and_one_
     assert rq.type == kind and card["response_type"] == "in_channel"
     number = game.position + 1
     assert "Answers close" in json.dumps(card["blocks"])
-    for user, right in (("U1", True), ("U2", True), ("U3", False)):
+    for user, right, wait in (("U1", True, 0.5), ("U2", True, 1.0), ("U3", False, 0)):
         await answer_live_with_controls(slack, fake, card, rq, user, right=right)
+        clock.advance(dt.timedelta(seconds=wait))
+    # The public question shows the count, replaced at most once a second: U2's answer came
+    # 0.5 s after U1's, so only U1's and U3's controls updated it.
+    updates = [
+        c.params["text"]
+        for c in fake.called("hook")
+        if c.params.get("replace_original") and c.params["response_type"] == "in_channel"
+    ]
+    assert len(updates) == 2, updates
+    assert "1 answer so far" in updates[0] and "3 answers so far" in updates[1]
     for user in ("U1", "U2", "U3"):
-        own = [c.params for c in fake.called("hook") if c.path.endswith(f"/{user}")]
+        own = [
+            c.params
+            for c in fake.called("hook")
+            if c.path.endswith(f"/{user}") and c.params["response_type"] != "in_channel"
+        ]
         assert own, f"{user} got no answer"
         assert all(m["response_type"] == "ephemeral" for m in own), own
         assert any("Got it" in m["text"] for m in own), own

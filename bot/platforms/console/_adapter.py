@@ -154,6 +154,8 @@ class ConsoleAdapter:
         )
         replies = await self.app.handle(invocation)
         for reply in replies:
+            if reply.replaces_source:  # typed, so there is no control message to update
+                continue
             self.show(reply, f"@{sender}" + (", private" if reply.ephemeral else ""))
         if self.deliver and isinstance(self.app.services.clock, FakeClock):
             await self.dispatcher.run_once()

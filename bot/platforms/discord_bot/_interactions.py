@@ -40,6 +40,9 @@ async def answer(
     replies = await task or [Reply(text="Done.", ephemeral=True)]
     prefix = getattr(interaction.client, "prefix", DEFAULT_PREFIX)  # for the command hints
     for index, reply in enumerate(replies):
+        if reply.replaces_source:  # a live question's count: edit the card the control is on
+            await _update_source(interaction, reply, prefix)
+            continue
         message = render(reply, prefix=prefix)
         ephemeral = private or reply.ephemeral
         if index == 0 and not deferred:
@@ -48,3 +51,16 @@ async def answer(
         if index == 0 and ephemeral and not private:
             await interaction.delete_original_response()
         await interaction.followup.send(**message.kwargs(), ephemeral=ephemeral, wait=True)
+
+
+async def _update_source(interaction: discord.Interaction[Any], reply: Reply, prefix: str) -> None:
+    """Edit the message whose control sent the command; nothing when there is none."""
+    source = interaction.message
+    if source is None:
+        return
+    kwargs = render(reply, prefix=prefix).kwargs()
+    kwargs.pop("files", None)
+    try:
+        await source.edit(**kwargs)
+    except discord.HTTPException:
+        log.exception("could not update message %s", source.id)

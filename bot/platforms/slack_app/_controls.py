@@ -62,7 +62,7 @@ def register_controls(bolt: AsyncApp, bridge: Bridge) -> None:
             bridge.spawn(deliver(bridge.clients, dest, [reply]))
             return
         # A trigger_id lives 3 s: open the modal now, not behind other work.
-        view = answer_modal(box, dest.channel_id, dest.response_url)
+        view = answer_modal(box, dest.channel_id, dest.response_url, public=bool(dest.source_url))
         bridge.spawn(_open(client, str(body["trigger_id"]), view))
 
     @bolt.view(ANSWER_VIEW)
@@ -93,6 +93,7 @@ def register_controls(bolt: AsyncApp, bridge: Bridge) -> None:
             user_id=invocation.user_id,
             response_url=meta.get("response_url"),
             is_direct=invocation.is_direct,
+            source_url=meta.get("response_url") if meta.get("public") else None,
         )
         bridge.spawn(_run(bridge, invocation, dest))
 
@@ -110,8 +111,9 @@ async def _run(bridge: Bridge, invocation: Invocation, dest: Destination) -> Non
 
 
 def _private(reply: Reply) -> Reply:
-    # Feedback on a control is the member's own, even for a question posted in a channel.
-    return reply if reply.ephemeral else replace(reply, ephemeral=True)
+    # Feedback on a control is the member's own, even for a question posted in a channel
+    # (an update of that public message is the one exception).
+    return reply if reply.ephemeral or reply.replaces_source else replace(reply, ephemeral=True)
 
 
 async def _open(client: AsyncWebClient, trigger_id: str, view: dict[str, Any]) -> None:
@@ -133,6 +135,7 @@ def _destination(body: dict[str, Any], client: AsyncWebClient) -> Destination:
         response_url=body.get("response_url"),
         is_direct=channel.startswith("D"),
         replace_original=bool(container.get("is_ephemeral")),
+        source_url=None if container.get("is_ephemeral") else body.get("response_url"),
     )
 
 

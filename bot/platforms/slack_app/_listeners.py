@@ -97,6 +97,7 @@ def register(bolt: AsyncApp, bridge: Bridge) -> None:
             response_url=body.get("response_url"),
             is_direct=invocation.is_direct,
             replace_original=bool(container.get("is_ephemeral")),
+            source_url=None if container.get("is_ephemeral") else body.get("response_url"),
         )
         bridge.spawn(run(bridge, invocation, dest))
 

@@ -91,7 +91,9 @@ MAX_TITLE = 24  # Slack's limit for a modal title
 MAX_LABEL = 2000
 
 
-def answer_modal(box: AnswerBox, channel_id: str, response_url: str | None) -> dict[str, Any]:
+def answer_modal(
+    box: AnswerBox, channel_id: str, response_url: str | None, *, public: bool = False
+) -> dict[str, Any]:
     """The form; the command (with the question's reference, `q42` or `r7-3`), the range and
     where to answer travel in `private_metadata` (≤ 3000 characters)."""
     meta = {
@@ -100,6 +102,7 @@ def answer_modal(box: AnswerBox, channel_id: str, response_url: str | None) -> d
         "high": box.high,
         "channel_id": channel_id,
         "response_url": response_url,
+        "public": public,  # the Answer button was on a public message: it may be updated
     }
     return {
         "type": "modal",

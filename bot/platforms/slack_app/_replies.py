@@ -28,11 +28,17 @@ class Destination:
     is_direct: bool = False
     # A button in a private (ephemeral) message: the first private answer replaces it.
     replace_original: bool = False
+    # A control on a public message: the response_url that can replace that message (for
+    # replies marked `replaces_source`, such as a live question's answer count).
+    source_url: str | None = None
 
 
 async def deliver(clients: Clients, dest: Destination, replies: Sequence[Reply]) -> None:
     """Send each reply; a failure of one is logged and doesn't stop the others."""
     for index, reply in enumerate(replies):
+        if reply.replaces_source:
+            await _replace_source(clients, dest, reply)
+            continue
         message = render(reply)
         replace = dest.replace_original and index == 0 and reply.ephemeral
         try:
@@ -41,6 +47,23 @@ async def deliver(clients: Clients, dest: Destination, replies: Sequence[Reply])
                 await upload(dest.client, dest, message.files, private=reply.ephemeral)
         except Exception:
             log.exception("could not deliver a reply in channel %s", dest.channel_id)
+
+
+async def _replace_source(clients: Clients, dest: Destination, reply: Reply) -> None:
+    """Replace the public message a control was on; nothing when there is none."""
+    if not dest.source_url:
+        return
+    message = render(reply)
+    body = {
+        "response_type": "in_channel",
+        "replace_original": True,
+        "text": message.text,
+        "blocks": message.blocks,
+    }
+    try:
+        await clients.webhook(dest.source_url).send_dict(body)
+    except Exception:
+        log.exception("could not update the message in channel %s", dest.channel_id)
 
 
 async def _post(
