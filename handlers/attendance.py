@@ -63,12 +63,27 @@ def register(router: Router) -> None:
         Command(
             name="questions clear",
             usage="questions clear",
-            summary="clear the Q&A queue after the session",
+            summary="clear the next session's Q&A queue (the one `questions` shows)",
             handler=clear_questions,
             organizer_only=True,
             group="Organizers",
         )
     )
+    for action, summary in (
+        ("answered", "mark question N answered: it leaves the queue"),
+        ("remove", "remove question N from the queue"),
+    ):
+        router.add(
+            Command(
+                name=f"questions {action}",
+                usage=f"questions {action} N",
+                summary=summary,
+                handler=answered_question if action == "answered" else remove_question,
+                organizer_only=True,
+                group="Organizers",
+                examples=(f"questions {action} 2",),
+            )
+        )
 
 
 def _target_session(ctx: Context, number: str | None) -> Session:
@@ -148,7 +163,7 @@ async def ask(ctx: Context) -> Reply:
         )
     )
     return Reply(
-        text=f"Question {number} is in the queue for session {session.number}. "
+        text=f"Question {number} is in the queue for session {session.number}: “{text}”. "
         f"Others can vote for it with `d2l upvote {number}`."
     )
 
@@ -210,8 +225,8 @@ async def clear_questions(ctx: Context) -> Reply:
     if ctx.args:
         raise UsageError("`d2l questions clear` takes nothing after it.")
     session = _target_session(ctx, None)
-    ids = select(Question.id).where(
-        Question.cohort_id == ctx.cohort.id, Question.cleared.is_(False)
+    ids = select(Question.id).where(  # this session's queue only, as `questions` shows it
+        Question.session_id == session.id, Question.cleared.is_(False)
     )
     cleared = list(await ctx.db.scalars(ids))
     await ctx.db.execute(
@@ -226,3 +241,32 @@ async def clear_questions(ctx: Context) -> Reply:
         f"{session.number} is empty.",
         ephemeral=True,
     )
+
+
+async def answered_question(ctx: Context) -> Reply:
+    question = await _open_question(ctx)
+    question.cleared = True
+    return Reply(text=f"Question {question.number} is answered: “{question.text}”.")
+
+
+async def remove_question(ctx: Context) -> Reply:
+    question = await _open_question(ctx)
+    question.cleared = True
+    return Reply(text=f"Removed question {question.number}: “{question.text}”.", ephemeral=True)
+
+
+async def _open_question(ctx: Context) -> Question:
+    """Question N of the queue `questions` shows (the next session's), still open."""
+    if len(ctx.args) != 1 or not ctx.args[0].isdigit():
+        raise UsageError("Give the question's number, as `d2l questions` shows it.")
+    session = _target_session(ctx, None)
+    question = await ctx.db.scalar(
+        select(Question).where(
+            Question.session_id == session.id,
+            Question.number == int(ctx.args[0]),
+            Question.cleared.is_(False),
+        )
+    )
+    if question is None:
+        raise Refused(f"There is no open question {ctx.args[0]} for session {session.number}.")
+    return question
