@@ -112,6 +112,7 @@ async def dashboard(request: web.Request) -> web.Response:
         rows.sort(key=lambda row: _sort_key(row[column]), reverse=descending)
     outbox = await _run(site, visit, "admin outbox")
     settings = await _run(site, visit, "admin cohort")
+    conduct = await _run(site, visit, "admin conduct")  # who agreed, and who not yet
     async with site.app.services.sessions() as db:
         stats = await question_stats(db, visit.cohort.id)
         failed = list(
@@ -138,8 +139,7 @@ async def dashboard(request: web.Request) -> web.Response:
             "outbox": [_shown(r) for r in outbox],
             "settings": [_shown(r) for r in settings],
             "settable": SETTABLE,
-            # Issue 16 (code of conduct) fills this in: who acknowledged it and when.
-            "conduct": None,
+            "conduct": [_shown(r) for r in conduct],
         },
     )
 

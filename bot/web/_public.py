@@ -14,6 +14,7 @@ from bot.web._render import page
 from bot.web._security import client_address
 from bot.web._state import site_of
 from handlers.calendar import cohort_ics, subscribe_url
+from handlers.conduct_text import conduct_text
 from handlers.progress import find_certificate
 from handlers.progress._pdf import course_label
 from handlers.schedule import SESSION_LENGTH, next_session
@@ -35,6 +36,7 @@ def register(router: web.UrlDispatcher) -> None:
     router.add_get("/verify", verify_form)
     router.add_get("/verify/{code}", verify_page)
     router.add_get("/leaderboard", leaderboard)
+    router.add_get("/conduct", conduct)
 
 
 async def home(request: web.Request) -> web.Response:
@@ -169,6 +171,19 @@ async def _leaderboard(request: web.Request) -> web.Response:
             ("Code exercises", "exercises", _public(await code_standings(db, cohort.id), names)),
         ]
     return page("leaderboard.html", {**_common(request, cohort), "boards": boards})
+
+
+async def conduct(request: web.Request) -> web.Response:
+    return await _cached(request, "conduct", _conduct)
+
+
+async def _conduct(request: web.Request) -> web.Response:
+    """The cohort's code of conduct: the same text `d2l conduct` shows."""
+    site = site_of(request)
+    async with site.app.services.sessions() as db:
+        cohort = await _cohort(db)
+        text = await conduct_text(db, cohort.id, site.app.services.settings.cohort.conduct_file)
+    return page("conduct.html", {**_common(request, cohort), "text": text})
 
 
 async def public_names(db: AsyncSession, cohort_id: int) -> dict[int, str]:

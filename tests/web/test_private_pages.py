@@ -142,3 +142,17 @@ async def _status(pages: Pages, message_id: int) -> str:
         found = await db.get(OutboxMessage, message_id)
         assert found is not None
         return found.status
+
+
+async def test_the_dashboard_lists_who_agreed_to_the_code_of_conduct(pages: Pages) -> None:
+    await say(pages.app, "olga", "join")
+    await say(pages.app, "bob", "join")
+    await say(pages.app, "ann", "join")
+    await say(pages.app, "bob", "conduct agree")
+    _, dashboard = await links(pages, "olga")
+    assert dashboard is not None
+    _, html, _ = await pages.get(dashboard.removeprefix(pages.url))
+    section = html[html.index('id="conduct"') :]
+    agreed, not_yet = section.split("Not yet", 1)
+    assert "bob" in agreed and "ann" not in agreed
+    assert "ann" in not_yet.split("</section>")[0]

@@ -167,3 +167,13 @@ async def test_any_page_is_rate_limited_per_address(app: App) -> None:
         assert statuses == [200, 200, 200, 429, 429]
     finally:
         await server.stop()
+
+
+async def test_the_code_of_conduct_page_shows_the_organizers_text(pages: Pages) -> None:
+    await say(pages.app, "olga", "join")
+    reply = await say(pages.app, "olga", "admin conduct set\n```\nBe kind. <b>No</b> spam.\n```")
+    assert not reply[0].is_error, reply[0].text
+    status, html, _ = await pages.get("/conduct")
+    assert status == 200 and "Be kind. &lt;b&gt;No&lt;/b&gt; spam." in html
+    _, home, _ = await pages.get("/")
+    assert 'href="/conduct"' in home
