@@ -17,6 +17,8 @@ import logging
 import os
 import signal
 import socket
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from procrastinate.exceptions import ConnectorException
@@ -57,6 +59,46 @@ async def _cancel_when(event: asyncio.Event, task: asyncio.Task[None]) -> None:
     task.cancel()
 
 
+async def _in_daemon_thread(function: Callable[..., object], *args: object) -> None:
+    """Run `function(*args)` in a thread the interpreter doesn't wait for at exit (unlike
+    asyncio.to_thread's executor, which asyncio.run joins)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def target() -> None:
+        error: BaseException | None = None
+        try:
+            function(*args)
+        except BaseException as exc:  # handed to the waiting coroutine
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, done, error)
+
+    thread = threading.Thread(target=target, name="import grader", daemon=True)
+    _IMPORTS.append(thread)
+    thread.start()
+    await done
+
+
+# Imports started by `_in_daemon_thread`: one still running holds the import lock, and the
+# interpreter's exit would wait for it (seconds, for torch); see `still_importing`.
+_IMPORTS: list[threading.Thread] = []
+
+
+def still_importing() -> bool:
+    """Whether a grader import is still running (the process may skip the wait at exit)."""
+    return any(thread.is_alive() for thread in _IMPORTS)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():  # cancelled meanwhile
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
 def stop_on_signals() -> asyncio.Event:
     """An event set by SIGTERM or SIGINT, for a process whose only work is grading."""
     stopping = asyncio.Event()
@@ -90,8 +132,9 @@ class GradingWorker:
         """Grade until `stopping` is set (`studybot worker` sets it on SIGTERM/SIGINT; jobs
         in hand are finished first) or the task is cancelled, or with `wait=False` until the
         queue is empty. A stop asked for while starting up ends the run once it has started."""
-        # torch takes a second or two to import: not on the event loop (it may be the bot's).
-        await asyncio.to_thread(importlib.import_module, "quizzes.exercises.grader")
+        # torch takes seconds to import: not on the event loop (it may be the bot's), and in
+        # a daemon thread, so a bot stopped meanwhile exits without waiting for the import.
+        await _in_daemon_thread(importlib.import_module, "quizzes.exercises.grader")
         executor, owned = await self._open_executor()
         self._executor = executor
         if self._owns_queue:
