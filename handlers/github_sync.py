@@ -14,6 +14,7 @@ import hashlib
 import json
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Services
@@ -61,8 +62,7 @@ async def apply_settings(services: Services) -> None:
                     )
                 continue
             if state is None:
-                state = GitHubSync(cohort_id=cohort.id, schedule_version=0)
-                db.add(state)
+                state = await _create_state(db, cohort.id, settings.github_repo)
             elif state.repo != settings.github_repo:
                 # Another repository: its schedule file is written afresh, and the old
                 # Discussions stay where they are (`admin github sync` announces again).
@@ -74,6 +74,26 @@ async def apply_settings(services: Services) -> None:
             state.repo = settings.github_repo
             state.category = settings.github_category
             state.schedule_path = settings.github_schedule_path
+
+
+async def _create_state(db: AsyncSession, cohort_id: int, repo: str) -> GitHubSync:
+    """The cohort's row; processes starting at once all try, one inserts it."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await db.execute(
+        insert(GitHubSync)
+        .values(
+            cohort_id=cohort_id,
+            enabled=True,
+            repo=repo,
+            category="",
+            schedule_path="",
+            schedule_version=0,
+        )
+        .on_conflict_do_nothing(index_elements=["cohort_id"])
+    )
+    state = await db.get(GitHubSync, cohort_id, with_for_update=True)
+    assert state is not None
+    return state
 
 
 async def plan_github(

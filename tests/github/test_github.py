@@ -4,6 +4,7 @@ outbox, against a fake GitHub on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -15,7 +16,7 @@ from bot.delivery import Dispatcher
 from bot.github import GitHubClient, GitHubPublisher, GitHubSender
 from bot.github._discussions import Discussion, Discussions
 from handlers.github_sync import apply_settings, link_key
-from models.github_tables import GitHubDiscussion
+from models.github_tables import GitHubDiscussion, GitHubSync
 from models.outbox import CLAIM_SECONDS
 from models.tables import OutboxMessage
 from tests.conftest import Chat, make_settings
@@ -341,3 +342,17 @@ async def test_a_marker_copied_by_someone_else_doesnt_stop_the_bots_posts(
     await olga.text(f"d2l admin session 1 recording {url}")
     await deliver.run_once()
     assert [c["body"].count(url) for c in ours[0].comments] == [0, 1]
+
+
+@pytest.mark.postgres
+async def test_processes_starting_at_once_set_up_github_once(
+    postgres_url: str, clock: FakeClock, github: FakeGitHubApi
+) -> None:
+    app = await App.create(github_settings(postgres_url, github.url), clock=clock)
+    try:
+        await asyncio.gather(*(apply_settings(app.services) for _ in range(4)))
+        async with app.services.sessions() as db:
+            states = list(await db.scalars(select(GitHubSync)))
+        assert [(s.repo, s.category, s.enabled) for s in states] == [(REPO, "Announcements", True)]
+    finally:
+        await app.close()
