@@ -5,7 +5,8 @@ so the two don't share a core's time. Prints latency percentiles and errors as J
 target is p99 ≤ 100 ms with no errors. Rate limits are off: every request comes from one
 address, which the limits would (rightly) stop.
 
-The latencies include the load generator's own time (it is Python too). `baseline` is the same
+The latencies include the load generator's own time (a minimal HTTP/1.1 client on one kept-alive
+connection per concurrent visitor, to keep that time small). `baseline` is the same
 load against a bare aiohttp app answering a page of the same size from memory: the floor this
 machine and client allow, to read the site's numbers against.
 """
@@ -135,21 +136,19 @@ def _serve(url: str, port: int, ready: Any) -> None:
 
 
 async def _load(base: str, code: str, concurrency: int, rounds: int) -> dict[str, Any]:
-    import aiohttp
-
+    host, port = base.removeprefix("http://").split(":")
     pages: dict[str, Any] = {}
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as http:
+    # One kept-alive connection per concurrent visitor, as browsers keep theirs.
+    connections = [await asyncio.open_connection(host, int(port)) for _ in range(concurrency)]
+    try:
         for path in ("/", f"/verify/{code}"):
-            # Warm up: the connections are open (as a browser keeps them) and the page made.
-            await asyncio.gather(*(_one(http, base + path) for _ in range(concurrency)))
+            request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+            await asyncio.gather(*(_one(c, request) for c in connections))  # warm up
             times: list[float] = []
             errors = 0
             started = time.perf_counter()
             for _ in range(rounds):
-                results = await asyncio.gather(
-                    *(_one(http, base + path) for _ in range(concurrency))
-                )
+                results = await asyncio.gather(*(_one(c, request) for c in connections))
                 times += [t for t, ok in results]
                 errors += sum(not ok for _, ok in results)
             wall = time.perf_counter() - started
@@ -163,6 +162,9 @@ async def _load(base: str, code: str, concurrency: int, rounds: int) -> dict[str
                 "max_ms": round(times[-1] * 1000, 1),
                 "requests_per_second": round(len(times) / wall),
             }
+    finally:
+        for _, writer in connections:
+            writer.close()
     return {
         "bench": "web",
         "database": "sqlite",
@@ -173,13 +175,25 @@ async def _load(base: str, code: str, concurrency: int, rounds: int) -> dict[str
     }
 
 
-async def _one(http: Any, url: str) -> tuple[float, bool]:
+async def _one(
+    connection: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes
+) -> tuple[float, bool]:
+    """One request on a kept-alive connection; a minimal HTTP/1.1 client, so the load
+    generator's own time stays small next to the server's."""
+    reader, writer = connection
     started = time.perf_counter()
     try:
-        async with http.get(url) as response:
-            await response.read()
-            ok = response.status == 200
-    except Exception:
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        ok = status == 200
+    except (OSError, ValueError, StopIteration, asyncio.IncompleteReadError):
         ok = False
     return time.perf_counter() - started, ok
 
