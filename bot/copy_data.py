@@ -9,23 +9,25 @@ SQLite ↔ PostgreSQL, with the ids kept.
 - Rows go through the models' own tables, so each type (UTC times, JSON) is written as the
   target's dialect wants it; tables are copied parents first.
 - PostgreSQL's id sequences are moved past the copied ids, so new rows don't collide.
+- slack_sdk's installation tables (many workspaces) are copied when the source has them.
 - procrastinate's queue is left out: jobs waiting in it are queued again from the
-  `submissions` table when a worker starts (bot/worker.py).
+  `submissions` table when a worker starts (bot/worker.py). So are the 10-minute OAuth states.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import models  # noqa: F401 - registers every table on Base.metadata
 from bot.backup import backup, sqlite_path
 from bot.health import code_head
+from bot.platforms.slack_app._oauth import installation_tables
 from bot.settings import SettingsError, load_settings
 from models.base import Base
 from models.db import create_engine
@@ -107,10 +109,20 @@ async def _copy(source: AsyncEngine, target: AsyncEngine) -> dict[str, int]:
                 f"the target already has rows in {', '.join(busy[:5])}"
                 f"{' …' if len(busy) > 5 else ''}: copy into an empty database"
             )
-        for table in tables():
+        copied = tables()
+        for table in copied:
             counts[table.name] = await _copy_table(reader, writer, table)
+        # slack_sdk's installations (many workspaces), where the source has them.
+        present = await reader.run_sync(lambda c: set(inspect(c).get_table_names()))
+        for table in installation_tables():
+            if table.name in present:
+                await writer.run_sync(_creator(table))
+                if await _count(writer, table):
+                    raise CopyError(f"the target already has rows in {table.name}")
+                counts[table.name] = await _copy_table(reader, writer, table)
+                copied.append(table)
         if target.dialect.name == "postgresql":
-            for table in tables():
+            for table in copied:
                 await _reset_sequence(writer, table)
     return counts
 
@@ -157,3 +169,10 @@ def _integer(column_type: object) -> bool:
         return getattr(column_type, "python_type", None) is int
     except NotImplementedError:
         return False
+
+
+def _creator(table: Table) -> Callable[[Connection], None]:
+    def create(conn: Connection) -> None:
+        table.create(conn, checkfirst=True)
+
+    return create

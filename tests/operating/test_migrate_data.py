@@ -78,3 +78,36 @@ async def test_the_copy_refuses_a_target_that_already_has_a_cohort(
         await copy_database(source, postgres_url)
     on_postgres = await rows(postgres_url)
     assert {name: len(ids) for name, ids in on_postgres.items()} == first  # nothing doubled
+
+
+async def test_slack_installations_of_many_workspaces_are_copied_too(
+    app: App, postgres_url: str
+) -> None:
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.platforms.slack_app._oauth import Stores
+
+    stores = Stores("client-1", app.engine)
+    await stores.create_tables()
+    await stores.installations.async_save(
+        Installation(
+            app_id="A1",
+            team_id="T9",
+            user_id="U1",
+            bot_token="xoxb-t9",
+            bot_id="B1",
+            bot_user_id="UB1",
+            bot_scopes=["commands"],
+        )
+    )
+    counts = await copy_database(app.services.settings.database_url, postgres_url)
+    assert counts["slack_bots"] == 1 and counts["slack_installations"] == 1
+
+    engine = create_engine(postgres_url)
+    try:
+        bot = await Stores("client-1", engine).installations.async_find_bot(
+            enterprise_id=None, team_id="T9"
+        )
+    finally:
+        await engine.dispose()
+    assert bot is not None and bot.bot_token == "xoxb-t9"

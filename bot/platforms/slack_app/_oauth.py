@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
@@ -65,3 +66,14 @@ def authorization_url(api_url: str) -> str:
     if api_url.endswith("/api/"):
         return api_url.removesuffix("api/") + "oauth/v2/authorize"
     return "https://slack.com/oauth/v2/authorize"
+
+
+def installation_tables() -> list[Table]:
+    """slack_sdk's tables of installed workspaces (bots, installations), as slack_sdk defines
+    them, for `studybot migrate-data`. The OAuth states live 10 minutes: not worth copying."""
+    metadata = MetaData()
+    store = AsyncSQLAlchemyInstallationStore
+    return [
+        store.build_installations_table(metadata, store.default_installations_table_name),
+        store.build_bots_table(metadata, store.default_bots_table_name),
+    ]
