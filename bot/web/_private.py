@@ -231,7 +231,9 @@ async def _open(request: web.Request, *, organizer: bool) -> Visit:
 
 async def _checked_form(request: web.Request, visit: Visit) -> dict[str, str]:
     form = await read_form(request)
-    if not same_origin(request) or not hmac.compare_digest(form.get("csrf", ""), visit.csrf):
+    public_url = site_of(request).app.services.settings.public_url
+    token_ok = hmac.compare_digest(form.get("csrf", ""), visit.csrf)
+    if not same_origin(request, public_url) or not token_ok:
         raise _refusal(
             request,
             visit.cohort,

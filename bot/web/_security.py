@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
@@ -70,12 +70,16 @@ def csrf_token(secret: str, link_token: str) -> str:
     return hmac.new(secret.encode(), b"csrf:" + link_token.encode(), hashlib.sha256).hexdigest()
 
 
-def same_origin(request: web.Request) -> bool:
-    """A browser's POST from another site names that site in Origin (absent: not a browser)."""
+def same_origin(request: web.Request, public_url: str | None = None) -> bool:
+    """A browser's POST from another site names that site in Origin (absent: not a browser).
+    Behind a TLS proxy the scheme seen here differs from the browser's, so the host decides,
+    or the public URL's origin."""
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    return origin == f"{request.scheme}://{request.host}"
+    if public_url and origin == "{0.scheme}://{0.netloc}".format(urlsplit(public_url)):
+        return True
+    return urlsplit(origin).netloc == request.host
 
 
 async def read_form(request: web.Request) -> dict[str, str]:

@@ -16,3 +16,19 @@ def test_time_tokens_become_time_elements_in_the_cohorts_zone() -> None:
     html = rich("due <t:1799049600:F> — late", "Europe/Berlin")
     assert '<time datetime="2027-01-04T08:00:00+00:00">Mon 4 Jan 2027, 09:00 CET</time>' in html
     assert "&lt;t:" not in html
+
+
+def test_a_form_from_another_site_is_told_apart_from_the_pages_own() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.web._security import same_origin
+
+    def post(origin: str | None, host: str = "study.example.org") -> bool:
+        headers = {"Host": host} | ({"Origin": origin} if origin else {})
+        return same_origin(make_mocked_request("POST", "/", headers=headers))
+
+    assert post("https://study.example.org")  # behind a TLS proxy: the host decides
+    assert post(None)  # not a browser: the form token alone decides
+    assert not post("https://evil.example")
+    assert not post("null")
+    assert not post("https://study.example.org.evil.example")
