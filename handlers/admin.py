@@ -23,6 +23,7 @@ SETTABLE = (
     "timezone",
     "threshold",
     "quizpass",
+    "length",
     "link",
     "solutions",
 )
@@ -34,12 +35,14 @@ def register(router: Router) -> None:
         Command(
             name="admin cohort",
             usage="admin cohort [start DATE | time HH:MM | cadence DAYS | timezone ZONE | "
-            "name NAME | threshold PERCENT | quizpass PERCENT | link URL | "
+            "name NAME | threshold PERCENT | quizpass PERCENT | length MINUTES | link URL | "
             "solutions after-due|never]",
             summary="show the cohort's settings, or change one; later sessions follow",
             details="Changing start, time, cadence or timezone re-dates every session that "
             "hasn't happened yet; past sessions keep their dates. `quizpass` is the share of "
             "right answers (over at least 5) that makes a quiz count toward the certificate. "
+            "`length` is how long a session lasts (90 minutes by default): its calendar event, "
+            "when it is happening now and when it is over. "
             "`link` is where sessions are held (a Zoom or Meet link; `-` clears it); a session's "
             "own link (`admin session N link URL`) takes precedence. `solutions` says whether "
             "`d2l solution NAME` shows model solutions after the due time (default after-due).",
@@ -136,6 +139,11 @@ def _apply(ctx: Context, key: str, value: str) -> None:
         cohort.pass_threshold = _percentage(value, "The certificate threshold")
     elif key == "quizpass":
         cohort.quiz_pass_mark = _percentage(value, "The quiz pass mark")
+    elif key == "length":
+        minutes = value.removesuffix("m").removesuffix(" minutes").strip()
+        if not minutes.isdigit() or not 15 <= int(minutes) <= 600:
+            raise UsageError("A session lasts 15 to 600 minutes, e.g. `length 90`.")
+        cohort.session_minutes = int(minutes)
 
 
 def meeting_url_arg(value: str) -> str | None:
@@ -165,6 +173,7 @@ def _show(ctx: Context, note: str) -> Reply:
         ReplyField("Timezone", cohort.timezone),
         ReplyField("First session", cohort.first_session.isoformat()),
         ReplyField("Time of day", cohort.session_time.strftime("%H:%M")),
+        ReplyField("Sessions last", f"{cohort.session_minutes} minutes"),
         ReplyField("Cadence", f"every {cohort.cadence_days} days"),
         ReplyField("Sessions", str(len(cohort.sessions))),
         ReplyField("Certificate at", f"{cohort.pass_threshold:.0%} of the work"),

@@ -9,6 +9,7 @@ from handlers.router import Command, Router
 from handlers.schedule import next_session
 from handlers.text import plural
 from handlers.types import Reply
+from models.cohorts import session_length
 from models.tables import Question, QuestionVote, Rsvp, Session
 from models.work import rsvp_counts
 
@@ -88,7 +89,7 @@ def register(router: Router) -> None:
 
 def _target_session(ctx: Context, number: str | None) -> Session:
     if number is None:
-        session = next_session(ctx.cohort.sessions, ctx.now)
+        session = next_session(ctx.cohort.sessions, ctx.now, session_length(ctx.cohort))
         if session is None:
             raise Refused("There are no sessions left in this cohort.")
         return session

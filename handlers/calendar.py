@@ -20,12 +20,11 @@ from bot.settings import Settings
 from handlers.context import Context, UsageError
 from handlers.router import Command, Router
 from handlers.types import Reply, ReplyFile
-from models.cohorts import meeting_link
+from models.cohorts import meeting_link, session_length
 from models.tables import Cohort, Session
 from models.web_tables import CalendarRevision
 from quizzes.curriculum import Curriculum
 
-SESSION_MINUTES = 90
 PRODID = "-//studybot//d2l study group//EN"
 REFRESH = dt.timedelta(hours=1)
 
@@ -103,7 +102,7 @@ def session_event(cohort: Cohort, session: Session, curriculum: Curriculum) -> E
     event = Event()
     event.add("uid", f"studybot-cohort{cohort.id}-session{session.number}@studybot")
     event.add("dtstart", start)
-    event.add("dtend", start + dt.timedelta(minutes=SESSION_MINUTES))
+    event.add("dtend", start + session_length(cohort))
     event.add("summary", f"d2l session {session.number}: {session.title}")
     description = [
         curriculum.chapter_label(session.chapters),

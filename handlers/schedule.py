@@ -8,13 +8,14 @@ from handlers.context import Context, Refused, UsageError
 from handlers.router import Command, Router
 from handlers.text import plural, when
 from handlers.types import Reply, ReplyField
-from models.cohorts import meeting_link
+from models.cohorts import meeting_link, session_length
 from models.joining import interested_count
 from models.tables import Session
 from models.work import rsvp_counts, session_assignments
 
-# A session counts as "next" until this long after it started (it is happening now).
-SESSION_LENGTH = dt.timedelta(hours=2)
+# A session counts as "next" until it is over (it is happening now). Each cohort sets its own
+# length (`models.cohorts.session_length`); this is the default.
+SESSION_LENGTH = dt.timedelta(minutes=90)
 
 
 def register(router: Router) -> None:
@@ -49,7 +50,7 @@ async def show_schedule(ctx: Context) -> Reply:
     if ctx.args:
         raise UsageError("`d2l schedule` takes no arguments.")
     now = ctx.services.clock.now()
-    upcoming = next_session(ctx.cohort.sessions, now)
+    upcoming = next_session(ctx.cohort.sessions, now, session_length(ctx.cohort))
     curriculum = ctx.services.curriculum
     lines = []
     for session in ctx.cohort.sessions:
@@ -74,7 +75,7 @@ async def show_schedule(ctx: Context) -> Reply:
 async def show_next(ctx: Context) -> Reply:
     if ctx.args:
         raise UsageError("`d2l next` takes no arguments.")
-    session = next_session(ctx.cohort.sessions, ctx.services.clock.now())
+    session = next_session(ctx.cohort.sessions, ctx.now, session_length(ctx.cohort))
     if session is None:
         return Reply(text=f"{ctx.cohort.name} has had all its sessions. Well done!")
     return await session_reply(ctx, session, heading="Next session")
@@ -91,17 +92,20 @@ async def show_session(ctx: Context) -> Reply:
     return await session_reply(ctx, session, heading="Session")
 
 
-def next_session(sessions: list[Session], now: dt.datetime) -> Session | None:
-    return next((s for s in sessions if s.starts_at + SESSION_LENGTH > now), None)
+def next_session(
+    sessions: list[Session], now: dt.datetime, length: dt.timedelta = SESSION_LENGTH
+) -> Session | None:
+    return next((s for s in sessions if s.starts_at + length > now), None)
 
 
 async def session_reply(ctx: Context, session: Session, *, heading: str) -> Reply:
     curriculum = ctx.services.curriculum
     now = ctx.services.clock.now()
     status = ""
-    if session.starts_at <= now < session.starts_at + SESSION_LENGTH:
+    end = session.starts_at + session_length(ctx.cohort)
+    if session.starts_at <= now < end:
         status = " (happening now)"
-    elif session.starts_at + SESSION_LENGTH <= now:
+    elif end <= now:
         status = " (done)"
     fields = [
         ReplyField(

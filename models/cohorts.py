@@ -236,6 +236,11 @@ def _check_order(cohort: Cohort, moves: dict[Session, dt.datetime]) -> None:
             )
 
 
+def session_length(cohort: Cohort) -> dt.timedelta:
+    """How long the cohort's sessions last (`admin cohort length`, 90 minutes by default)."""
+    return dt.timedelta(minutes=cohort.session_minutes or 90)
+
+
 def meeting_link(cohort: Cohort, session: Session | None = None) -> str | None:
     """Where members join a session: the session's own link, else the cohort's (or None)."""
     return (session.meeting_url if session is not None else None) or cohort.meeting_url

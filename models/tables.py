@@ -42,6 +42,8 @@ class Cohort(Base):
     # What each `admin skip` moved: {date: {session number: its start after the skip}}, so
     # `admin unskip` moves exactly those back (issue 21), leaving the organizer's own edits.
     skip_moves: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
+    # How long a session lasts: its calendar event, "happening now", when it is over.
+    session_minutes: Mapped[int] = mapped_column(Integer, default=90)
     announce_days_before: Mapped[int] = mapped_column(Integer, default=3)
     # Minutes before a session / an assignment's due time.
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1440, 60])

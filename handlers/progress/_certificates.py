@@ -19,6 +19,7 @@ from handlers.progress._pdf import COURSE_RULE, certificate_pdf, course_label, i
 from handlers.text import plural, when
 from handlers.types import Reply, ReplyField, ReplyFile
 from handlers.web_links import public_base
+from models.cohorts import session_length
 from models.members import MEMBER
 from models.progress import MemberProgress
 from models.progress_tables import Certificate
@@ -59,7 +60,7 @@ async def certificate(ctx: Context) -> Reply:
     if not me.eligible:
         return _not_yet(ctx, me)
     end = course_end(ctx.cohort, items)
-    if end is not None and not course_over(end, ctx.now):
+    if end is not None and not course_over(end, ctx.now, session_length(ctx.cohort)):
         return Reply(
             text=f"You've done {me.share:.0%} of the whole course's required work, enough for "
             f"the certificate. It measures the whole course, so it can be issued once session "
@@ -87,7 +88,7 @@ async def admin_certificate(ctx: Context) -> Reply:
     if not progress:
         raise UsageError(f"{who.name} has never used this cohort.")
     end = course_end(ctx.cohort, items)
-    early = end is not None and not course_over(end, ctx.now)
+    early = end is not None and not course_over(end, ctx.now, session_length(ctx.cohort))
     name = await name_of(ctx, who.member_id)
     issued = await _issue(ctx, who.member_id, name, progress[0], end, by=ctx.member.id)
     how = "early, before the course ended" if early else "after the course ended"
@@ -123,7 +124,7 @@ async def _issue(
         issued_at=ctx.now,
         rule=COURSE_RULE,
         course_ended_on=None if end is None else end.starts_at.astimezone(zone).date(),
-        early=end is not None and not course_over(end, ctx.now),
+        early=end is not None and not course_over(end, ctx.now, session_length(ctx.cohort)),
         issued_by=by,
     )
     ctx.db.add(issued)
@@ -198,6 +199,7 @@ async def admin_certificates(ctx: Context) -> Reply:
         )
     }
     lines = []
+    length = session_length(ctx.cohort)
     for p in progress[:MAX_LISTED]:
         cert = issued.get(p.member_id)
         if cert is not None:
@@ -206,7 +208,7 @@ async def admin_certificates(ctx: Context) -> Reply:
                 state += " · old rule: the work assigned when issued"
             if cert.early:
                 state += " · issued early by an organizer"
-        elif p.eligible and end is not None and not course_over(end, ctx.now):
+        elif p.eligible and end is not None and not course_over(end, ctx.now, length):
             state = f"✅ enough so far; certificate once session {end.number} has taken place"
         elif p.eligible:
             state = "✅ eligible, not asked yet"

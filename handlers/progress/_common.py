@@ -51,8 +51,9 @@ def course_end(cohort: Cohort, items: Sequence[WorkItem]) -> Session | None:
     return next((s for s in cohort.sessions if s.number == last), None)
 
 
-def course_over(end: Session, now: dt.datetime) -> bool:
-    return end.starts_at + SESSION_LENGTH <= now
+def course_over(end: Session, now: dt.datetime, length: dt.timedelta = SESSION_LENGTH) -> bool:
+    """Whether the last session with required work is over (`length`: the cohort's)."""
+    return end.starts_at + length <= now
 
 
 def standing(progress: MemberProgress, end: Session | None, now: dt.datetime) -> str:

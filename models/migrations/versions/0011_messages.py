@@ -5,7 +5,8 @@ Revises: 0010
 Create Date: 2026-12-07 11:40:00
 
 `cohorts.skip_moves` records what each `admin skip` moved, so `admin unskip` moves exactly
-those sessions back; `members.certificate_name` is the name a member set with `d2l name`.
+those sessions back; `cohorts.session_minutes` is how long a session lasts (90 by default);
+`members.certificate_name` is the name a member set with `d2l name`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("skip_moves", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
         )
+        batch.add_column(
+            sa.Column("session_minutes", sa.Integer(), nullable=False, server_default="90")
+        )
     with op.batch_alter_table("members") as batch:
         batch.add_column(sa.Column("certificate_name", sa.String(length=100), nullable=True))
 
@@ -34,4 +38,5 @@ def downgrade() -> None:
     with op.batch_alter_table("members") as batch:
         batch.drop_column("certificate_name")
     with op.batch_alter_table("cohorts") as batch:
+        batch.drop_column("session_minutes")
         batch.drop_column("skip_moves")
