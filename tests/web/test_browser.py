@@ -117,6 +117,11 @@ async def test_a_visitor_reads_the_public_pages_and_follows_their_links(
     await page.goto(pages.url + "/leaderboard")
     assert "Leaderboard" in await page.inner_text("h1")
     await page.screenshot(path=tmp_path / "leaderboard.png")
+
+    # The code of conduct, from the navigation.
+    await page.click("nav >> text=Code of conduct")
+    assert page.url.endswith("/conduct")
+    assert "Code of conduct" in await page.inner_text("h1")
     assert dialogs == []
 
 
