@@ -113,6 +113,8 @@ def session_event(cohort: Cohort, session: Session, curriculum: Curriculum) -> E
     ]
     if session.speaker:
         description.append(f"Speaker: {session.speaker}")
+    if session.notes:
+        description.append(f"Notes: {session.notes}")
     join = meeting_link(cohort, session)
     if join:
         description.append(f"Join: {join}")

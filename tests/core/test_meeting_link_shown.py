@@ -69,3 +69,22 @@ async def test_without_a_link_nothing_says_join(
     assert "Join" not in await talk.text("next", as_="bob")
     await advance(clock, dispatcher, SESSION_1)
     assert all("Join" not in render_plain(d.reply) for d in sender.sent)
+
+
+async def test_the_calendar_event_has_the_link_as_location_and_the_speaker_and_notes(
+    talk: Chat,
+) -> None:
+    from icalendar import Calendar
+
+    await talk.text("admin cohort link " + ZOOM, as_="olga")
+    await talk.text("admin session 1 speaker Ada Lovelace", as_="olga")
+    await talk.text("admin session 1 notes Bring questions", as_="olga")
+    [reply] = await talk.say("calendar", as_="bob")
+    events = list(Calendar.from_ical(reply.files[0].content).walk("VEVENT"))
+    first = next(e for e in events if "session 1:" in str(e["summary"]))
+    assert str(first["location"]) == ZOOM
+    description = str(first["description"])
+    assert f"Join: {ZOOM}" in description
+    assert "Speaker: Ada Lovelace" in description and "Notes: Bring questions" in description
+    second = next(e for e in events if "session 2:" in str(e["summary"]))
+    assert str(second["location"]) == ZOOM and "Notes:" not in str(second["description"])
