@@ -342,9 +342,12 @@ def _status(
         return kind, f"the submission failed to load: {str(fatal.get('error', ''))[:500]}"
     if forbidden_calls:
         return "forbidden", forbidden_calls[0]
-    if run.status in ("timeout", "memory", "output_limit"):
+    # A time limit that fires after every test has run (while the job winds down) changes
+    # nothing: the status follows the tests (issue 21: it said "timeout" with full marks).
+    late_timeout = run.status == "timeout" and done
+    if run.status in ("timeout", "memory", "output_limit") and not late_timeout:
         return run.status, run.message or f"the run ended: {run.status}"
-    if not done or run.status != "ok":
+    if not done or (run.status != "ok" and not late_timeout):
         detail = f"exit code {run.exit_code}" if run.signal is None else f"signal {run.signal}"
         return "error", f"the run ended before every test ran ({detail}); did it exit or crash?"
     if score == max_score:
