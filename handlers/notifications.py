@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.github_sync import PLATFORM as GITHUB
 from handlers.github_sync import NotPublished, render_github
 from handlers.progress import NUDGE_KIND, NotNeeded, render_nudge
+from handlers.quiz import LIVE_RESULTS_KIND, render_live_results
 from handlers.reports import REPORT_KIND, render_report
 from handlers.schedule import relative
 from handlers.serialize import reply_from_json
@@ -102,6 +103,11 @@ async def render_message(
     if message.kind == REPORT_KIND:
         try:
             return await render_report(db, message)
+        except LookupError as reason:
+            raise Skip(str(reason)) from None
+    if message.kind == LIVE_RESULTS_KIND:
+        try:
+            return await render_live_results(db, message)
         except LookupError as reason:
             raise Skip(str(reason)) from None
     if message.kind == NUDGE_KIND:

@@ -14,16 +14,19 @@ from handlers.quiz._common import (
     personal_seed,
     speed_points,
 )
-from handlers.quiz._live import advance, start
+from handlers.quiz._live import RESULTS_KIND as LIVE_RESULTS_KIND
+from handlers.quiz._live import advance, render_live_results, start
 from handlers.quiz._personal import quiz, review, stop
 from handlers.router import Command, Router
 
 __all__ = [
     "DEFAULT_TIME_LIMIT_S",
+    "LIVE_RESULTS_KIND",
     "live_pick_seed",
     "live_seed",
     "personal_seed",
     "register",
+    "render_live_results",
     "speed_points",
 ]
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Context, UsageError
 from handlers.quiz._common import (
@@ -24,6 +25,7 @@ from handlers.quiz._distribution import distribution
 from handlers.quiz._grading import feedback, grade, schedule_review, store
 from handlers.text import plural, when
 from handlers.types import Reply
+from models.outbox import Planned, enqueue
 from models.quiz_play import (
     Standing,
     find_attempt,
@@ -32,7 +34,7 @@ from models.quiz_play import (
     round_standings,
 )
 from models.quiz_tables import LiveRound
-from models.tables import QuizAttempt
+from models.tables import OutboxMessage, QuizAttempt
 from quizzes.questions import explain, pick_questions
 
 MEDALS = ("🥇", "🥈", "🥉")
@@ -82,6 +84,7 @@ async def start(ctx: Context) -> Reply | list[Reply]:
     questions = pick_questions(bank(), count, live_pick_seed(game.id), topic=topic)
     game.question_ids = [q.id for q in questions]
     game.seeds = [live_seed(game.id, q.id) for q in questions]
+    await _plan_results(ctx, game)
     title = bank().topic(topic).title
     opening = Reply(
         title=f"Live round: {title}",
@@ -152,6 +155,7 @@ async def advance(ctx: Context) -> list[Reply]:
     if game.position + 1 < len(game.question_ids):
         game.position += 1
         game.question_started_at = ctx.now
+        await _plan_results(ctx, game)
         replies.append(_card(game))
     else:
         game.status, game.ended_at = "finished", ctx.now
@@ -159,18 +163,35 @@ async def advance(ctx: Context) -> list[Reply]:
     return replies
 
 
-async def stop(ctx: Context) -> Reply:
+async def stop(ctx: Context) -> list[Reply]:
     game = await _round_here(ctx, lock=True)
     if game is None:
         raise UsageError("No live round is running here.")
     game.status, game.ended_at = "stopped", ctx.now
-    return await _final(ctx, game, "Round stopped · leaderboard")
+    final = await _final(ctx, game, "Round stopped · leaderboard")
+    await ctx.db.flush()
+    if await _take_results(ctx.db, game, game.position):
+        return [await _results(ctx.db, game, game.position), final]
+    return [final]
 
 
 async def _reveal(ctx: Context, game: LiveRound) -> Reply:
-    rq = rendered(game.question_ids[game.position], game.seeds[game.position])
     await ctx.db.flush()
-    answers = await ctx.db.execute(
+    if await _take_results(ctx.db, game, game.position):
+        return await _results(ctx.db, game, game.position)
+    standings = await round_standings(ctx.db, game.seeds[: game.position + 1])
+    return Reply(
+        title=f"Question {game.position + 1}: closed",
+        text="Its answer and how the room answered were posted when time ran out.",
+        footer=_board(standings, limit=5),
+    )
+
+
+async def _results(db: AsyncSession, game: LiveRound, index: int) -> Reply:
+    """Question `index` of the round revealed: explanation, share correct, a bar per choice,
+    and the leaderboard so far."""
+    rq = rendered(game.question_ids[index], game.seeds[index])
+    answers = await db.execute(
         select(QuizAttempt.correct, QuizAttempt.answer_given).where(
             QuizAttempt.mode == "live",
             QuizAttempt.question_id == rq.id,
@@ -179,13 +200,61 @@ async def _reveal(ctx: Context, game: LiveRound) -> Reply:
     )
     given = list(answers)
     right = sum(1 for correct, _ in given if correct)
-    standings = await round_standings(ctx.db, game.seeds[: game.position + 1])
+    standings = await round_standings(db, game.seeds[: index + 1])
     bars = distribution(rq, [text for _, text in given])
     return Reply(
-        title=f"Question {game.position + 1}: the answer",
+        title=f"Question {index + 1}: the answer",
         text=f"{explain(rq)}\n{right} of {plural(len(given), 'answer')} correct.\n{bars}",
         footer=_board(standings, limit=5),
     )
+
+
+# The results of each question are posted once: by the outbox when its time runs out, or by
+# `quiz next` / `quiz live stop` before that. Whoever changes the pending outbox row first
+# wins (the dispatcher claims it, the command cancels it), so they can't both post.
+RESULTS_KIND = "live_results"
+
+
+def _results_key(game: LiveRound, index: int) -> str:
+    return f"live-results:{game.id}:{index + 1}"
+
+
+async def _plan_results(ctx: Context, game: LiveRound) -> None:
+    rq = rendered(game.question_ids[game.position], game.seeds[game.position])
+    planned = Planned(
+        key=_results_key(game, game.position),
+        kind=RESULTS_KIND,
+        platform=game.platform,
+        workspace_id=game.workspace_id,
+        target=game.channel_id,
+        payload={"round_id": game.id, "index": game.position},
+        due_at=game.question_started_at + time_limit(rq),
+        cohort_id=game.cohort_id,
+    )
+    await enqueue(ctx.db, [planned], ctx.now, reschedule=False)
+
+
+async def _take_results(db: AsyncSession, game: LiveRound, index: int) -> bool:
+    """True if the caller should post question `index`'s results: its outbox row was still
+    pending (now cancelled) or there is none (a round from before the rows existed)."""
+    key = _results_key(game, index)
+    taken = await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.key == key, OutboxMessage.status == "pending")
+        .values(status="cancelled", last_error="revealed in the channel by a command")
+    )
+    if getattr(taken, "rowcount", 0) == 1:
+        return True
+    return await db.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is None
+
+
+async def render_live_results(db: AsyncSession, message: OutboxMessage) -> Reply:
+    """The outbox row of a question whose time ran out; LookupError if the round is gone."""
+    game = await db.get(LiveRound, int(message.payload.get("round_id", 0)))
+    index = int(message.payload.get("index", -1))
+    if game is None or not 0 <= index < len(game.question_ids):
+        raise LookupError("the live round no longer exists")
+    return await _results(db, game, index)
 
 
 async def _final(ctx: Context, game: LiveRound, title: str) -> Reply:

@@ -11,7 +11,7 @@ from bot.app import App
 from models.quiz_tables import LiveRound
 from models.tables import Identity, QuizAttempt
 from quizzes.questions import RenderedQuestion, load_bank, render
-from tests.core.conftest import bot, talk  # noqa: F401
+from tests.core.conftest import bot, dispatcher, sender, talk  # noqa: F401
 
 DEFAULT_LIMIT_S = 120
 
