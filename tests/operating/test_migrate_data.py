@@ -4,6 +4,7 @@ table with the same rows and ids, PostgreSQL's sequences moved past the copied i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -16,7 +17,7 @@ from tests.operating.writes import Writer
 pytestmark = pytest.mark.postgres
 
 
-async def rows(url: str) -> dict[str, set[tuple[object, ...]]]:
+async def rows(url: str) -> dict[str, set[tuple[Any, ...]]]:
     """Every row of every table, by table (primary keys only, to compare ids)."""
     engine = create_engine(url)
     try:
