@@ -65,11 +65,6 @@ class Picker:
     placeholder: str = "Pick every correct choice"
     submit_label: str = "Submit"
 
-    def command_for(self, values: list[str]) -> str:
-        known = [o.value for o in self.options]
-        picked = [v for v in known if v in values]  # in option order, unknown values dropped
-        return self.command.replace("{picked}", " ".join(picked))
-
 
 @dataclass(frozen=True)
 class AnswerBox:

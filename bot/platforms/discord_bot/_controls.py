@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from bot.platforms.discord_bot._buttons import CUSTOM_ID_LIMIT, LABEL_LIMIT, ButtonHost
-from handlers.controls import box_error
+from handlers.controls import box_error, picked_command
 from handlers.types import AnswerBox, Picker
 
 _PICK = "d2l-pick:"
@@ -77,15 +77,15 @@ class PickerSelect(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         host: ButtonHost = interaction.client
-        command = _payload(_PICK, self.item.custom_id or "")
-        values = list(self.item.values)
-        if command is None or "{picked}" not in command:
+        template = _payload(_PICK, self.item.custom_id or "")
+        if template is None:
             await interaction.response.send_message(EXPIRED, ephemeral=True)
             return
-        if not values:
+        command = picked_command(template, list(self.item.values))
+        if command is None:
             await interaction.response.send_message(NOTHING_PICKED, ephemeral=True)
             return
-        await host.run_choice(interaction, command.replace("{picked}", " ".join(values)))
+        await host.run_choice(interaction, command)
 
 
 class AnswerButton(

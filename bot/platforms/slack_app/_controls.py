@@ -22,8 +22,8 @@ from bot.platforms.slack_app._render import (
     box_from_value,
 )
 from bot.platforms.slack_app._replies import Destination, deliver
-from handlers.controls import box_error
-from handlers.types import Invocation, Picker, Reply
+from handlers.controls import box_error, picked_command
+from handlers.types import Invocation, Reply
 
 if TYPE_CHECKING:
     from bot.platforms.slack_app._listeners import Bridge
@@ -42,14 +42,12 @@ def register_controls(bolt: AsyncApp, bridge: Bridge) -> None:
     @bolt.action(PICK_SUBMIT)
     async def on_pick(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        picker = Picker(options=(), command=str(body["actions"][0].get("value") or ""))
-        values = ticked(body)
+        command = picked_command(str(body["actions"][0].get("value") or ""), ticked(body))
         dest = _destination(body, client)
-        if not values or "{picked}" not in picker.command:
+        if command is None:
             reply = Reply(text=NOTHING_TICKED, ephemeral=True, is_error=True)
             bridge.spawn(deliver(bridge.clients, dest, [reply]))
             return
-        command = picker.command.replace("{picked}", " ".join(values))
         bridge.spawn(_run(bridge, _invocation(body, command), dest))
 
     @bolt.action(BOX_OPEN)
