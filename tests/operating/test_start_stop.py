@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import time
 
 import aiohttp
@@ -111,6 +112,18 @@ async def test_organizers_that_are_not_json_are_one_line_naming_the_variable(
     [line] = short_failure(bot.stderr())
     assert "STUDYBOT_COHORT__ORGANIZERS must be a JSON list" in line
     assert "'slack:T1:U1'" in line
+
+
+async def test_a_port_in_use_is_one_line_saying_so(procs: Processes) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        web = await procs.studybot("web", "web", env={"PORT": str(port), "STUDYBOT_WORKERS": "0"})
+        assert await web.wait(START_WITHIN) == 1
+    *_, last = short_failure(web.stderr())
+    assert last.endswith("another process listens on that port; stop it or set PORT"), last
+    assert str(port) in last
 
 
 @pytest.mark.parametrize("level", ["INFO", "DEBUG"])
