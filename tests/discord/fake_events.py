@@ -20,9 +20,11 @@ class ScheduledEventsApi:
     events: dict[str, dict[str, Any]]
     threads: dict[str, dict[str, Any]]
     forbid_events: bool
+    creates_left: int | None  # after this many creations, the next ones answer 400
 
     def init_events(self) -> None:
         self.events, self.threads, self.forbid_events = {}, {}, False
+        self.creates_left = None
 
     def add_event_routes(self, router: web.UrlDispatcher, api: str) -> None:
         events = api + "/guilds/{guild}/scheduled-events"
@@ -51,6 +53,10 @@ class ScheduledEventsApi:
         body = await self._checked(request)
         if isinstance(body, web.Response):
             return body
+        if self.creates_left is not None:
+            if self.creates_left <= 0:
+                return self._json({"message": "Invalid Form Body", "code": 50035}, 400)
+            self.creates_left -= 1
         event = {
             "id": p.snowflake(),
             "guild_id": request.match_info["guild"],

@@ -220,3 +220,19 @@ async def test_without_manage_events_the_403_is_logged_once_and_shown_in_admin_o
     await say(fake, "!d2l admin outbox")
     await fake.wait_for(lambda: sum("Outbox" in s.text() for s in fake.sent) == 2)
     assert "Manage Events" not in [s for s in fake.sent if "Outbox" in s.text()][-1].text()
+
+
+async def test_a_sync_that_fails_half_way_keeps_what_it_created_and_never_duplicates(
+    app: App, platform: DiscordPlatform, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    await app.bind_channel("discord", p.GUILD_ID, p.CHANNEL_ID)
+    fake.creates_left = 3  # Discord refuses the fourth creation
+    with caplog.at_level(logging.WARNING):
+        await sweep(app, platform).run_once()
+    assert len(fake.events) == 3 and len(await synced(app)) == 3
+    assert any("syncing discord failed" in r.getMessage() for r in caplog.records)
+    fake.creates_left = None
+    await sweep(app, platform).run_once()
+    names = sorted(e["name"] for e in fake.events.values())
+    assert len(names) == 20 and len(set(names)) == 20
+    assert {r.event_id for r in await synced(app)} == set(fake.events)

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import discord
 from sqlalchemy import delete, select
@@ -78,6 +78,21 @@ class GuildPlan:
     @property
     def idle(self) -> bool:
         return not (self.create or self.edit or self.cancel or self.count)
+
+
+@dataclass
+class Done:
+    """What one sync did on Discord, to be written down (also when a later call failed)."""
+
+    listed: bool = False
+    on_discord: dict[int, discord.ScheduledEvent] = field(default_factory=dict)
+    created: list[tuple[Wanted, discord.ScheduledEvent]] = field(default_factory=list)
+    edited: list[tuple[DiscordEvent, Wanted, discord.ScheduledEvent]] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.created) + len(self.edited) + len(self.cancelled)
 
 
 class ScheduledEvents:
@@ -153,45 +168,48 @@ class ScheduledEvents:
         guild = self.client.get_guild(int(plan.guild_id))
         if guild is None:  # not in this server (any more), or not connected yet
             return 0
-        changed = 0
+        done = Done()
         try:
-            on_discord = {e.id: e for e in await guild.fetch_scheduled_events(with_counts=True)}
-            created: list[tuple[Wanted, discord.ScheduledEvent]] = []
-            for want in plan.create:
-                created.append((want, await _create(guild, want)))
-                changed += 1
-            edited: list[tuple[DiscordEvent, Wanted, discord.ScheduledEvent]] = []
-            for row, want in plan.edit:
-                existing = on_discord.get(int(row.event_id))
-                if existing is None or existing.status in (
-                    discord.EventStatus.cancelled,
-                    discord.EventStatus.ended,
-                ):
-                    event = await _create(guild, want)  # someone deleted it: a new one
-                else:
-                    event = await existing.edit(
-                        name=want.name,
-                        description=want.description,
-                        start_time=want.start,
-                        end_time=want.end,
-                        location=want.location,
-                        entity_type=discord.EntityType.external,
-                        privacy_level=discord.PrivacyLevel.guild_only,
-                    )
-                edited.append((row, want, event))
-                changed += 1
-            for row in plan.cancel:
-                existing = on_discord.get(int(row.event_id))
-                if existing is not None and existing.status is discord.EventStatus.scheduled:
-                    await existing.cancel()
-                    changed += 1
+            try:
+                await self._sync(guild, plan, done)
+            finally:  # what went through is written down, even if a later call failed,
+                if done.listed:  # so the next sweep doesn't create those events again
+                    async with services.sessions() as db, db.begin():
+                        await _record(db, plan, now, done)
         except discord.Forbidden as exc:
             await self._forbidden(services, plan, now, exc)
-            return changed
+            return done.changed
         self._counted_at[plan.guild_id] = now
-        async with services.sessions() as db, db.begin():
-            await _record(db, plan, now, created, edited, on_discord)
-        return changed
+        return done.changed
+
+    async def _sync(self, guild: discord.Guild, plan: GuildPlan, done: Done) -> None:
+        done.on_discord = {e.id: e for e in await guild.fetch_scheduled_events(with_counts=True)}
+        done.listed = True
+        for want in plan.create:
+            done.created.append((want, await _create(guild, want)))
+        for row, want in plan.edit:
+            existing = done.on_discord.get(int(row.event_id))
+            if existing is None or existing.status in (
+                discord.EventStatus.cancelled,
+                discord.EventStatus.ended,
+            ):
+                event = await _create(guild, want)  # someone deleted it: a new one
+            else:
+                event = await existing.edit(
+                    name=want.name,
+                    description=want.description,
+                    start_time=want.start,
+                    end_time=want.end,
+                    location=want.location,
+                    entity_type=discord.EntityType.external,
+                    privacy_level=discord.PrivacyLevel.guild_only,
+                )
+            done.edited.append((row, want, event))
+        for row in plan.cancel:
+            existing = done.on_discord.get(int(row.event_id))
+            if existing is not None and existing.status is discord.EventStatus.scheduled:
+                await existing.cancel()
+            done.cancelled.append(row.id)
 
     async def _forbidden(
         self, services: Services, plan: GuildPlan, now: dt.datetime, exc: discord.Forbidden
@@ -225,16 +243,9 @@ async def _create(guild: discord.Guild, want: Wanted) -> discord.ScheduledEvent:
     )
 
 
-async def _record(
-    db: AsyncSession,
-    plan: GuildPlan,
-    now: dt.datetime,
-    created: list[tuple[Wanted, discord.ScheduledEvent]],
-    edited: list[tuple[DiscordEvent, Wanted, discord.ScheduledEvent]],
-    on_discord: dict[int, discord.ScheduledEvent],
-) -> None:
+async def _record(db: AsyncSession, plan: GuildPlan, now: dt.datetime, done: Done) -> None:
     await db.execute(delete(DiscordEventError).where(DiscordEventError.guild_id == plan.guild_id))
-    for want, event in created:
+    for want, event in done.created:
         db.add(
             DiscordEvent(
                 session_id=want.session_id,
@@ -248,20 +259,19 @@ async def _record(
                 synced_at=now,
             )
         )
-    for row, want, event in edited:
+    for row, want, event in done.edited:
         fresh = await db.get(DiscordEvent, row.id)
         if fresh is not None:
             fresh.event_id, fresh.fingerprint = str(event.id), want.fingerprint
             fresh.starts_at, fresh.synced_at = want.start, now
-    cancelled = [row.id for row in plan.cancel]
     rows = await db.scalars(
         select(DiscordEvent).where(
             DiscordEvent.cohort_id == plan.cohort_id, DiscordEvent.guild_id == plan.guild_id
         )
     )
     for row in rows:
-        if row.id in cancelled:
+        if row.id in done.cancelled:
             row.status, row.synced_at = "cancelled", now
-        found = on_discord.get(int(row.event_id))
+        found = done.on_discord.get(int(row.event_id))
         if found is not None and row.interested != found.user_count:
             row.interested = found.user_count
