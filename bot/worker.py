@@ -288,7 +288,16 @@ class GradingWorker:
                     submission.exercise_id,
                     f"Grading failed on our side ({type(exc).__name__}); please submit again.",
                 )
-        await self._store(submission.id, tag, result)
+        if not await self._store(submission.id, tag, result):
+            # Taken over while we graded (our claim ran out): the other job's result stands.
+            log.info(
+                "discarded the result of submission %s (%s, attempt %s): another job took it "
+                "over or finished it",
+                submission.id,
+                submission.exercise_id,
+                submission.attempts,
+            )
+            return
         self.graded += 1
         log.info(
             "graded submission %s (%s, attempt %s): %s %s/%s",
@@ -300,14 +309,15 @@ class GradingWorker:
             result["max_score"],
         )
 
-    async def _store(self, submission_id: int, tag: str, result: dict[str, Any]) -> None:
+    async def _store(self, submission_id: int, tag: str, result: dict[str, Any]) -> bool:
+        """Record the result if this job still holds the claim; whether it did."""
         now = self.clock.now()
         async with self.sessions() as db, db.begin():
             submission = await db.get(Submission, submission_id, with_for_update=True)
             if submission is None or submission.status != "running":
-                return  # finished by the same job run elsewhere (a worker thought dead)
+                return False  # finished by the same job run elsewhere (a worker thought dead)
             if submission.claimed_by != tag:
-                return  # our claim ran out and another job took it over
+                return False  # our claim ran out and another job took it over
             finish(
                 submission,
                 status=str(result["status"]),
@@ -317,6 +327,7 @@ class GradingWorker:
                 now=now,
             )
             await enqueue(db, [_result_message(submission, result, now)], now, reschedule=False)
+        return True
 
 
 def _result_message(submission: Submission, result: dict[str, Any], now: dt.datetime) -> Planned:
