@@ -50,14 +50,6 @@ def test_a_mistake_loses_points_and_is_diagnosed_at_every_seed(
         assert mistake_id in outcome.diagnosed, (seed, outcome)
 
 
-@pytest.mark.parametrize("exercise", IDS)
-def test_the_reference_never_matches_a_mistake(exercise: str) -> None:
-    code = load_code(exercise)
-    for seed in SEEDS:
-        outcome = grade_in_process(exercise, code.references, seed)
-        assert outcome.score == outcome.max_score, (seed, outcome)
-
-
 @pytest.mark.parametrize(("exercise", "mistake_id"), MISTAKES)
 def test_a_mistake_reads_as_a_member_file_without_forbidden_calls(
     exercise: str, mistake_id: str
