@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Context, UsageError
@@ -88,24 +89,8 @@ async def send_report(ctx: Context) -> Reply:
             f"That report has {len(text):,} characters; the limit is {MAX_REPORT_CHARS:,}. "
             "Nothing was sent: shorten it, or send it in two reports."
         )
-    number = 1 + (
-        await ctx.db.scalar(
-            select(func.coalesce(func.max(Report.number), 0)).where(
-                Report.cohort_id == ctx.cohort.id
-            )
-        )
-        or 0
-    )
-    report = Report(
-        cohort_id=ctx.cohort.id,
-        number=number,
-        reporter_id=None if anonymous else ctx.member.id,
-        text=text,
-        status="open",
-        created_at=ctx.now,
-    )
-    ctx.db.add(report)
-    await ctx.db.flush()
+    report = await _store(ctx, None if anonymous else ctx.member.id, text)
+    number = report.number
     recipients = await organizer_inboxes(ctx)
     await enqueue(
         ctx.db,
@@ -132,6 +117,37 @@ async def send_report(ctx: Context) -> Reply:
         "by direct message. Nobody else sees it.",
         ephemeral=True,
     )
+
+
+async def _store(ctx: Context, reporter_id: int | None, text: str) -> Report:
+    """The report with the cohort's next number; two reports at once both get one."""
+    for attempt in range(5):
+        number = 1 + int(
+            await ctx.db.scalar(
+                select(func.coalesce(func.max(Report.number), 0)).where(
+                    Report.cohort_id == ctx.cohort.id
+                )
+            )
+            or 0
+        )
+        report = Report(
+            cohort_id=ctx.cohort.id,
+            number=number,
+            reporter_id=reporter_id,
+            text=text,
+            status="open",
+            created_at=ctx.now,
+        )
+        try:
+            async with ctx.db.begin_nested():
+                ctx.db.add(report)
+                await ctx.db.flush()
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            continue
+        return report
+    raise AssertionError("unreachable")
 
 
 async def organizer_inboxes(ctx: Context) -> list[tuple[str, str, str]]:

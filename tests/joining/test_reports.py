@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
+from bot.app import App
+from bot.clock import FakeClock
+from handlers.types import Invocation
 from models.joining_tables import Report
 from models.tables import Identity, OutboxMessage
+from tests.conftest import START, make_settings
 from tests.joining.conftest import Console
 
 
@@ -73,3 +79,29 @@ async def test_organizers_list_and_close_reports_and_members_cannot(console: Con
 async def test_an_empty_report_shows_the_usage(console: Console) -> None:
     assert "Usage: `d2l report [anonymous] TEXT`" in await console.text("dana", "d2l report")
     assert await _reports(console) == []
+
+
+async def test_reports_sent_at_the_same_time_get_distinct_numbers(database_url: str) -> None:
+    app = await App.create(
+        make_settings(database_url, organizers=["console:olga"]), clock=FakeClock(START)
+    )
+    try:
+
+        def report(user: str) -> Invocation:
+            return Invocation(
+                platform="console",
+                workspace_id="local",
+                channel_id="console",
+                user_id=user,
+                user_name=user,
+                text=f"report from {user}",
+                is_direct=True,
+            )
+
+        answers = await asyncio.gather(*(app.handle(report(f"u{i}")) for i in range(4)))
+        assert all("was received" in replies[0].text for replies in answers), answers
+        async with app.services.sessions() as db:
+            numbers = sorted(await db.scalars(select(Report.number)))
+        assert numbers == [1, 2, 3, 4]
+    finally:
+        await app.close()
