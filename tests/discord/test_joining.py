@@ -236,3 +236,21 @@ async def test_a_sync_that_fails_half_way_keeps_what_it_created_and_never_duplic
     names = sorted(e["name"] for e in fake.events.values())
     assert len(names) == 20 and len(set(names)) == 20
     assert {r.event_id for r in await synced(app)} == set(fake.events)
+
+
+async def test_a_session_removed_from_the_plan_has_its_event_cancelled(
+    app: App, platform: DiscordPlatform, fake: FakeDiscord
+) -> None:
+    await app.bind_channel("discord", p.GUILD_ID, p.CHANNEL_ID)
+    await sweep(app, platform).run_once()
+    async with app.services.sessions() as db, db.begin():
+        last = await db.scalar(select(Session).where(Session.number == 20))
+        assert last is not None
+        await db.delete(last)
+    (event,) = [e for e in fake.events.values() if e["name"].startswith("Session 20: ")]
+    await sweep(app, platform).run_once()
+    assert fake.events[event["id"]]["status"] == 4  # cancelled
+    cancelled = [r for r in await synced(app) if r.event_id == event["id"]]
+    assert [r.status for r in cancelled] == ["cancelled"]
+    still = [e for e in fake.events.values() if e["status"] == 1]
+    assert len(still) == 19
