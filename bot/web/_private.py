@@ -10,7 +10,7 @@ import datetime as dt
 import hmac
 import io
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from bot.web._security import csrf_token, read_form, same_origin
 from bot.web._state import Site, site_of
 from handlers.admin import SETTABLE
 from handlers.calendar import subscribe_url
+from handlers.progress._summary import WEB_FIELD
 from handlers.types import Invocation, Reply
 from handlers.web_links import ORGANIZER, LinkClaims, LinkRefused, read_token, web_secret
 from models.cohorts import first_cohort
@@ -66,7 +67,10 @@ class Visit:
 async def member_page(request: web.Request) -> web.Response:
     site = site_of(request)
     visit = await _open(request, organizer=False)
-    replies = await _run(site, visit, "progress")
+    replies = [
+        replace(r, fields=tuple(f for f in r.fields if f.name != WEB_FIELD))
+        for r in await _run(site, visit, "progress")
+    ]
     async with site.app.services.sessions() as db:
         certificate = await db.scalar(
             select(Certificate).where(

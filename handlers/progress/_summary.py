@@ -13,6 +13,8 @@ from handlers.web_links import member_link
 from models.members import MEMBER
 from models.progress import MemberProgress, cohort_median
 
+WEB_FIELD = "On the web (private, 24 h)"  # the member page leaves its own link out
+
 
 async def progress(ctx: Context) -> Reply:
     if ctx.args:
@@ -41,7 +43,7 @@ async def progress(ctx: Context) -> Reply:
     if missing and not me.eligible:
         fields.append(ReplyField("Still to do", "\n".join(missing), inline=False))
     late = sum(r.late for r in me.results)
-    fields.append(ReplyField("On the web (private, 24 h)", await member_link(ctx), inline=False))
+    fields.append(ReplyField(WEB_FIELD, await member_link(ctx), inline=False))
     return Reply(
         title=f"Your progress · {ctx.cohort.name}",
         text=f"{me.done} of {plural(me.total, 'piece')} of required work done "

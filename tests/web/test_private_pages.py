@@ -32,6 +32,7 @@ async def test_a_member_page_shows_their_progress_chart_and_work(pages: Pages) -
     status, html, response = await pages.get(me.removeprefix(pages.url))
     assert status == 200 and response.headers["Cache-Control"] == "no-store"
     assert "Your progress" in html and 'src="data:image/png;base64,' in html
+    assert "/me/" not in html.split("Certificate")[0]  # no link to itself
     assert "No certificate yet" in html
 
 
