@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from models.migrate import upgrade
 from tests.processes.helpers import Processes, clean_environ
+
+
+def migrate_cli_database(folder: Path) -> None:
+    """What `studybot migrate` does to the database of tests/test_cli.py's `studybot()`."""
+    upgrade(f"sqlite+aiosqlite:///{folder / 'b.db'}")
 
 
 @pytest.fixture

@@ -14,13 +14,14 @@ from pydantic import SecretStr
 
 from bot.doctor import MESSAGE_CONTENT_FLAGS, discord_token, slack_token
 from tests.conftest import make_settings
+from tests.operating.conftest import migrate_cli_database
 from tests.processes.helpers import BIN
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.test_cli import studybot
 
 
 def test_doctor_passes_on_this_machine(tmp_path: Path) -> None:
-    assert studybot(tmp_path, "migrate").returncode == 0
+    migrate_cli_database(tmp_path)  # in-process: one process start fewer
     result = studybot(tmp_path, "doctor")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ bubblewrap and user namespaces" in result.stdout
@@ -30,7 +31,7 @@ def test_doctor_passes_on_this_machine(tmp_path: Path) -> None:
 
 
 def test_doctor_fails_naming_bubblewrap_when_it_is_hidden_from_path(tmp_path: Path) -> None:
-    assert studybot(tmp_path, "migrate").returncode == 0
+    migrate_cli_database(tmp_path)  # in-process: one process start fewer
     result = studybot(tmp_path, "doctor", PATH=str(BIN))  # the venv only: no bwrap there
     assert result.returncode == 1
     assert "✗ bubblewrap and user namespaces: bubblewrap (bwrap) is not installed" in (
