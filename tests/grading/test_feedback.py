@@ -4,6 +4,7 @@ model solutions after the due time, and the organizers' exercise statistics."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,45 @@ async def test_the_model_solution_opens_after_the_due_time_unless_kept_private(
     )
     async with bot.services.sessions() as db:
         assert await db.scalar(select(HintUse)) is None  # a solution is not a hint
+
+
+def test_every_platform_shows_the_recognised_mistake_and_the_seed() -> None:
+    from bot.platforms.console._render import render_plain
+    from bot.platforms.discord_bot._render import render as discord_render
+    from bot.platforms.slack_app._render import render as slack_render
+    from handlers.grading_reply import result_reply
+
+    mistake = {
+        "id": "no_max_subtraction",
+        "message": "this is softmax without subtracting the row maximum: exp(1000) overflows. "
+        "See d2l 4.4.",
+        "link": "https://d2l.ai/chapter_linear-classification/softmax-regression-scratch.html",
+    }
+    test = {"passed": False, "points": 0, "max_points": 3, "visible": False}
+    result = {
+        "exercise": "softmax",
+        "status": "partial",
+        "score": 5,
+        "max_score": 8,
+        "seed": 123456789012,
+        "tests": [
+            {**test, "name": "huge_logits", "message": mistake["message"], "mistake": mistake},
+            {**test, "name": "single_row", "message": "NaN in output", "mistake": None},
+        ],
+    }
+    reply = result_reply(result, submission_id=3)
+    line = f"• huge_logits: {mistake['message']} {mistake['link']}"
+    assert f"What went wrong:\n{line}" in reply.text
+    assert "single_row:" not in reply.text  # no mistake recognised: the category alone
+    slack = slack_render(reply)
+    discord = discord_render(reply)
+    shown = {
+        "console": render_plain(reply),
+        "slack": json.dumps(slack.blocks, ensure_ascii=False),
+        "discord": json.dumps([e.to_dict() for e in discord.embeds], ensure_ascii=False)
+        + (discord.content or ""),
+    }
+    for platform, text in shown.items():
+        assert "this is softmax without subtracting the row maximum" in text, platform
+        assert "See d2l 4.4." in text, platform
+        assert "123456789012" in text, platform
