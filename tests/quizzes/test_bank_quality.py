@@ -3,6 +3,7 @@ rejected, renderings read cleanly, true/false answers are balanced, choice keys 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -32,8 +33,10 @@ ONE_PLURAL = re.compile(
 BARE_NEGATIVE_POWER = re.compile(r"(?<![(\w.])[-−]\d+(?:\.\d+)?(?:[²³⁴]|\^)")
 
 
-def parametrized(bank: Bank, kind: str | None = None) -> list[str]:
-    return [q.id for q in bank.questions() if q.parametrized and kind in (None, q.type)]
+@functools.cache
+def thousand(question_id: str) -> tuple[RenderedQuestion, ...]:
+    """The question as 1,000 members see it, rendered once for all the tests here."""
+    return tuple(instances(load_bank(), question_id, SEEDS_1000))
 
 
 def texts(rq: RenderedQuestion) -> list[str]:
@@ -66,16 +69,14 @@ def test_common_mistakes_are_rejected_for_99_percent_of_1000_seeds(
     for name in bank.question(question_id).mistakes:
         mistake = get_mistake_function(name)
         accepted = [
-            rq.params
-            for rq in instances(bank, question_id, SEEDS_1000)
-            if is_correct(rq, float(mistake(**rq.params)))
+            rq.params for rq in thousand(question_id) if is_correct(rq, float(mistake(**rq.params)))
         ]
         assert len(accepted) <= SEEDS_1000 // 100, f"{name} accepted for {accepted[:3]}..."
 
 
 @pytest.mark.parametrize("question_id", NUMERIC)
 def test_the_key_rounded_as_the_prompt_asks_is_accepted(bank: Bank, question_id: str) -> None:
-    for rq in instances(bank, question_id, SEEDS_1000):
+    for rq in thousand(question_id):
         assert isinstance(rq.answer, float) and rq.tolerance is not None
         rounded = float(f"{rq.answer:.{rq.tolerance.sig or 3}g}")
         assert is_correct(rq, rounded), (rq.params, rq.answer, rounded)
@@ -83,7 +84,7 @@ def test_the_key_rounded_as_the_prompt_asks_is_accepted(bank: Bank, question_id:
 
 @pytest.mark.parametrize("question_id", PARAMETRIZED)
 def test_renderings_over_1000_seeds_read_cleanly(bank: Bank, question_id: str) -> None:
-    for rq in instances(bank, question_id, SEEDS_1000):
+    for rq in thousand(question_id):
         for text in texts(rq):
             for name, pattern in (
                 ("negative zero", NEGATIVE_ZERO),
@@ -96,7 +97,7 @@ def test_renderings_over_1000_seeds_read_cleanly(bank: Bank, question_id: str) -
 
 @pytest.mark.parametrize("question_id", TRUE_FALSE)
 def test_true_false_answers_are_balanced(bank: Bank, question_id: str) -> None:
-    share = sum(bool(rq.answer) for rq in instances(bank, question_id, SEEDS_1000)) / SEEDS_1000
+    share = sum(bool(rq.answer) for rq in thousand(question_id)) / SEEDS_1000
     assert 0.4 <= share <= 0.6, share
 
 
