@@ -237,7 +237,8 @@ async def test_a_live_round_answered_by_controls_gives_private_feedback_and_one_
         await slack.command("quiz next", user="U0")
     assert rq.type == kind and card["response_type"] == "in_channel"
     number = game.position + 1
-    assert "Answers close" in json.dumps(card["blocks"])
+    closes = next(b["text"]["text"] for b in card["blocks"] if "Answers close" in str(b))
+    assert "<!date^" in closes and "^{time}|" in closes  # each reader's local time
     for user, right, wait in (("U1", True, 0.5), ("U2", True, 1.0), ("U3", False, 0)):
         await answer_live_with_controls(slack, fake, card, rq, user, right=right)
         clock.advance(dt.timedelta(seconds=wait))
