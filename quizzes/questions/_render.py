@@ -48,7 +48,8 @@ class RenderError(ValueError):
 def render(question: Question, seed: int, topic: str = "") -> RenderedQuestion:
     """Draw the parameters for `seed`, compute the answer and fill in the templates."""
     params = sample_params(question.params, seed)
-    choices = tuple(c.text.format(**params) for c in question.choices)
+    shown_params = {k: Shown(v) if _is_number(v) else v for k, v in params.items()}
+    choices = tuple(c.text.format(**shown_params) for c in question.choices)
     order = list(range(len(choices)))
     if question.shuffle and choices:
         # The id is part of the seed: questions shown with one seed (a live round) would
@@ -63,17 +64,37 @@ def render(question: Question, seed: int, topic: str = "") -> RenderedQuestion:
         section=question.section,
         link=question.link,
         type=question.type,
-        prompt=question.prompt.format(**params),
+        prompt=question.prompt.format(**shown_params),
         choices=tuple(choices[i] for i in order),
         answer=answer,
         tolerance=question.tolerance,
         params=params,
-        explanation=question.explanation.format(**params, answer=shown),
+        explanation=question.explanation.format(**shown_params, answer=shown),
         seed=seed,
         time_limit_s=question.time_limit_s,
         magnitude=question.magnitude,
         answer_range=question.answer_range,
     )
+
+
+class Shown(float):
+    """A parameter as a formula shows it (issue 21): `{a}` is 2 not 2.0, and `{b:+}` is a
+    signed term, "+ 2" or "− 0.5", so a template writes `{a}x² {b:+}x`, never "+ (-0.5)x"."""
+
+    def __format__(self, spec: str) -> str:
+        if spec == "+":
+            sign = "−" if self < 0 else "+"
+            return f"{sign} {_plain(abs(float(self)))}"
+        return _plain(float(self)) if spec == "" else format(float(self), spec)
+
+
+def _plain(x: float) -> str:
+    text = f"{x:.12g}"
+    return "0" if text == "-0" else text
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def format_answer(rq: RenderedQuestion) -> str:
