@@ -14,7 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from quizzes.content import ContentError
 from quizzes.exercises.catalog import UnknownExercise, get_exercise
@@ -81,7 +81,7 @@ def start_refusal(settings: Any) -> str | None:
 async def _check(directory: Path | None, settings: Any) -> list[Any]:
     from quizzes.exercises.content_check import check_content
 
-    async with open_executor(settings) as executor:
+    async with open_executor(settings, mode="warm") as executor:
         return await check_content(directory, executor)
 
 
@@ -113,7 +113,9 @@ async def _grade(exercise: str, source: str, seed: int | None, settings: Any) ->
 
 
 @asynccontextmanager
-async def open_executor(settings: Any = None) -> AsyncIterator[Executor]:
+async def open_executor(
+    settings: Any = None, mode: Literal["warm", "cold"] = "cold"
+) -> AsyncIterator[Executor]:
     """THE place where grading meets the sandbox: the bubblewrap Evaluator of bot/sandbox.
 
     `settings` is the bot's Settings (its `sandbox` section sets the limits), or None for the
@@ -122,8 +124,8 @@ async def open_executor(settings: Any = None) -> AsyncIterator[Executor]:
     from bot.sandbox import Evaluator, SandboxLimits
 
     sandbox = getattr(settings, "sandbox", None)
-    # One job: a warm interpreter would not pay off.
-    limits = sandbox.to_limits(mode="cold") if sandbox is not None else SandboxLimits(mode="cold")
+    # One job ("cold"): a warm interpreter would not pay off; `content check` runs many.
+    limits = sandbox.to_limits(mode=mode) if sandbox is not None else SandboxLimits(mode=mode)
     evaluator = Evaluator(limits)
     try:
         await evaluator.start()

@@ -45,7 +45,9 @@ def no_sandbox(monkeypatch: pytest.MonkeyPatch, executor: ForkServerExecutor) ->
     """`content check` and `run` grade through the test executor instead of bubblewrap."""
 
     @asynccontextmanager
-    async def fork_server(settings: Any = None) -> AsyncIterator[ForkServerExecutor]:
+    async def fork_server(
+        settings: Any = None, mode: str = "cold"
+    ) -> AsyncIterator[ForkServerExecutor]:
         yield executor
 
     monkeypatch.setattr(cli, "open_executor", fork_server)
