@@ -13,7 +13,7 @@ MAX_CHOICES = 25  # Discord shows at most 25
 NAME_LIMIT = 100
 # Which catalog each command's first argument comes from; other commands offer the literal
 # words of their usage (`rsvp yes|no|maybe` → yes, no, maybe).
-_EXERCISES = ("submit", "exercise", "admin assign")
+_EXERCISES = ("submit", "exercise", "admin assign", "hint", "solution", "admin exercisestats")
 _QUIZ_TOPICS = ("quiz", "quiz live", "admin assign", "admin quizstats")
 _SESSIONS = ("session", "admin session", "review")
 _LITERAL = re.compile(r"[a-z]+(\|[a-z]+)*")
