@@ -245,10 +245,10 @@ def judge(prepared: Prepared, run: SandboxResult) -> GradeResult:
     status, why = _status(run, done, fatal, forbidden_calls, score, spec.max_score)
     if changed and status != "forbidden":
         status, why = "error", CHANGED_MESSAGE
-    if changed or status == "forbidden":  # nothing of the run counts
+    if changed or status == "forbidden":  # nothing of the run counts, nor is diagnosed
         score = 0
         tests = [
-            TestResult(t.name, False, 0, t.max_points, t.visible, t.message, t.mistake)
+            TestResult(t.name, False, 0, t.max_points, t.visible, "" if t.mistake else t.message)
             for t in tests
         ]
     stdout, stderr = run.stdout, _without_commitments(run.stderr)
