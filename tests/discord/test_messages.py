@@ -53,7 +53,7 @@ async def test_an_unknown_command_gets_did_you_mean(
 ) -> None:
     await say(fake, "!d2l nxt")
     (sent,) = await fake.wait_sent(1)
-    assert "Did you mean `d2l next`" in sent.text()
+    assert "Did you mean `/d2l next`" in sent.text()  # Discord's own syntax (issue 21)
 
 
 async def test_when_the_dm_fails_a_short_note_goes_to_the_channel(
