@@ -1,11 +1,13 @@
 """Each exercise's forbidden list names the operations that do its work, under any name.
 
 Issue 22's list of equivalents that used to do the forbidden work under another name: each is
-called from inside an otherwise correct solution (the YAML's model solution) and scores 0,
-through the source check when graded normally and, where the operation reaches a kernel of
-its own, at the dispatcher too (`run_unchecked` skips the source check). Composite routes that
-decompose into everyday operators (`torch.functional.einsum` into `bmm`, `torch.distributions`
-into plain math, the single-tensor `torch.optim.sgd`) are the source check's alone.
+called from inside an otherwise correct solution (the YAML's model solution) and scores 0
+through the source check; where the work reaches a kernel of its own, the same work by a route
+no Python patch sees (`torch.ops.aten`, the functional `torch.optim` modules) scores 0 at the
+dispatcher too, with the source check skipped (`run_unchecked`). Composite routes that
+decompose into everyday operators (`torch.functional.einsum` into `bmm`, `torch.cov` into
+sums, `torch.distributions` into plain math, `torch.rnn_tanh` into `mm` and `tanh`) are the
+source check's alone.
 """
 
 from __future__ import annotations
@@ -24,121 +26,145 @@ ADAM_ARGS = (
     "beta1=0.9, beta2=0.999, lr=0.01, weight_decay=0.0, eps=1e-8, maximize=False"
 )
 
-# (exercise, imports, the call, whether a kernel of its own refuses it at run time)
-ROUTES: list[tuple[str, str, str, bool]] = [
-    ("dropout", "", f"torch.native_dropout(torch.ones(4, {F64}), 0.5, True)", True),
+X = "torch.ones({}, dtype=torch.float64)".format
+GROUP_NORM_ARGS = f"{X('2, 2, 3')}, None, None, 2, 2, 3, 1, 1e-5"
+ADAGRAD_ARGS = (
+    f"[{X(2)}], [{X(2)}], [torch.zeros(2, {F64})], [torch.tensor(0.0, {F64})], foreach=False, "
+    "lr=0.1, weight_decay=0.0, lr_decay=0.0, eps=1e-10, maximize=False, has_sparse_grad=False"
+)
+RMSPROP_ARGS = (
+    f"[{X(2)}], [{X(2)}], [torch.zeros(2, {F64})], [], [], [torch.tensor(0.0, {F64})], "
+    "foreach=False, lr=0.1, alpha=0.9, eps=1e-8, weight_decay=0.0, momentum=0.0, "
+    "centered=False, maximize=False"
+)
+SGD_ARGS = (
+    f"[{X(2)}], [{X(2)}], [None], foreach=True, weight_decay=0.0, momentum=0.9, lr=0.1, "
+    "dampening=0.0, nesterov=False, maximize=False"
+)
+
+# (exercise, imports, the call by its public name, the same work by a route that no Python
+# patch sees (torch.ops.aten, an unpatched module), refused by the kernel it reaches; None
+# where it decomposes into everyday operators and only the source check can refuse it)
+ROUTES: list[tuple[str, str, str, str | None]] = [
+    (
+        "dropout",
+        "",
+        f"torch.native_dropout({X(4)}, 0.5, True)",
+        f"torch.ops.aten.native_dropout({X(4)}, 0.5, True)",
+    ),
     (
         "batch_norm",
         "",
-        f"torch.native_group_norm(torch.ones(2, 2, 3, {F64}), None, None, 2, 2, 3, 1, 1e-5)",
-        True,
+        f"torch.native_group_norm({GROUP_NORM_ARGS})",
+        f"torch.ops.aten.native_group_norm({GROUP_NORM_ARGS})",
     ),
     (
         "layer_norm",
         "",
-        f"torch.native_group_norm(torch.ones(2, 2, 3, {F64}), None, None, 2, 2, 3, 1, 1e-5)",
-        True,
+        f"torch.native_group_norm({GROUP_NORM_ARGS})",
+        f"torch.ops.aten.native_group_norm({GROUP_NORM_ARGS})",
     ),
     (
         "conv2d",
         "",
-        f"torch.ops.aten.thnn_conv2d(torch.ones(1, 1, 3, 3, {F64}), "
-        f"torch.ones(1, 1, 2, 2, {F64}), [2, 2])",
-        True,
+        f"torch.ops.aten.thnn_conv2d({X('1, 1, 3, 3')}, {X('1, 1, 2, 2')}, [2, 2])",
+        f"torch.ops.aten.thnn_conv2d({X('1, 1, 3, 3')}, {X('1, 1, 2, 2')}, [2, 2])",
     ),
     (
         "pool2d",
         "import torch.nn.functional as F",
-        f"F.max_pool3d(torch.ones(1, 1, 2, 2, 2, {F64}), 2)",
-        True,
+        f"F.max_pool3d({X('1, 1, 2, 2, 2')}, 2)",
+        f"torch.ops.aten.max_pool3d_with_indices({X('1, 1, 2, 2, 2')}, [2, 2, 2])",
     ),
     (
         "pool2d",
         "import torch.nn.functional as F",
-        f"F.avg_pool3d(torch.ones(1, 1, 2, 2, 2, {F64}), 2)",
-        True,
+        f"F.avg_pool3d({X('1, 1, 2, 2, 2')}, 2)",
+        f"torch.ops.aten.avg_pool3d({X('1, 1, 2, 2, 2')}, [2, 2, 2])",
     ),
     (
         "cross_entropy",
         "",
-        f"torch.ops.aten.cross_entropy_loss(torch.ones(2, 3, {F64}), torch.tensor([0, 1]))",
-        True,
+        f"torch.ops.aten.cross_entropy_loss({X('2, 3')}, torch.tensor([0, 1]))",
+        f"torch.ops.aten.cross_entropy_loss({X('2, 3')}, torch.tensor([0, 1]))",
     ),
-    ("cross_entropy", "", f"torch.logcumsumexp(torch.ones(2, 3, {F64}), 1)", True),
+    (
+        "cross_entropy",
+        "",
+        f"torch.logcumsumexp({X('2, 3')}, 1)",
+        f"torch.ops.aten.logcumsumexp({X('2, 3')}, 1)",
+    ),
     (
         "streaming_mean_var",
         "",
-        f"torch.cov(torch.column_stack([torch.ones(3, {F64}), torch.zeros(3, {F64})]))",
-        True,  # column_stack joins with aten::cat
+        f"torch.cov(torch.column_stack([{X(3)}, {X(3)}]))",
+        f"torch.ops.aten.cat([{X('3, 1')}, {X('3, 1')}], 1)",  # what column_stack runs
     ),
-    ("streaming_mean_var", "", f"torch.cov(torch.ones(2, 3, {F64}))", False),
-    ("streaming_mean_var", "", f"torch.block_diag(torch.ones(1, 2, {F64}))", True),
+    ("streaming_mean_var", "", f"torch.cov({X('2, 3')})", None),
+    (
+        "streaming_mean_var",
+        "",
+        f"torch.block_diag({X('1, 2')})",
+        f"torch.ops.aten.block_diag([{X('1, 2')}])",
+    ),
     (
         "train_linreg_sgd",
         "",
-        f"torch.cholesky_solve(torch.ones(2, 1, {F64}), torch.eye(2, {F64}))",
-        True,
+        f"torch.cholesky_solve({X('2, 1')}, torch.eye(2, {F64}))",
+        f"torch.ops.aten.cholesky_solve({X('2, 1')}, torch.eye(2, {F64}))",
     ),
-    (
-        "tensor_reduction",
-        "",
-        f"torch.functional.einsum('i,i->', torch.ones(2, {F64}), torch.ones(2, {F64}))",
-        False,
-    ),
+    ("tensor_reduction", "", f"torch.functional.einsum('i,i->', {X(2)}, {X(2)})", None),
     (
         "pairwise_sqdist",
         "",
-        f"torch.functional.cdist(torch.ones(2, 2, {F64}), torch.ones(3, 2, {F64}))",
-        True,
+        f"torch.functional.cdist({X('2, 2')}, {X('3, 2')})",
+        f"torch.ops.aten._cdist_forward({X('2, 2')}, {X('3, 2')}, 2.0, None)",
     ),
-    ("bayes_posterior", "", "torch.distributions.Categorical(probs=torch.ones(2))", False),
+    ("bayes_posterior", "", "torch.distributions.Categorical(probs=torch.ones(2))", None),
     (
         "masked_attention",
         "import torch.nn.functional as F",
-        f"F.scaled_dot_product_attention(*[torch.ones(1, 2, 3, {F64})] * 3)",
-        True,
+        f"F.scaled_dot_product_attention(*[{X('1, 2, 3')}] * 3)",
+        f"torch.ops.aten._safe_softmax({X('1, 2, 3')}, -1)",  # its math path's softmax
     ),
     (
         "adam",
         "import torch.optim.adam as A",
         "A.adam(" + ADAM_ARGS.format(f=F64, foreach=False) + ")",
-        True,
+        "A.adam(" + ADAM_ARGS.format(f=F64, foreach=False) + ")",  # addcdiv_
     ),
     (
         "adam",
         "import torch.optim.adam as A",
         "A.adam(" + ADAM_ARGS.format(f=F64, foreach=True) + ")",
-        True,
+        "A.adam(" + ADAM_ARGS.format(f=F64, foreach=True) + ")",  # _foreach_*
     ),
     (
         "adagrad",
         "import torch.optim.adagrad as A",
-        f"A.adagrad([torch.ones(2, {F64})], [torch.ones(2, {F64})], [torch.zeros(2, {F64})], "
-        f"[torch.tensor(0.0, {F64})], foreach=False, lr=0.1, weight_decay=0.0, lr_decay=0.0, "
-        "eps=1e-10, maximize=False, has_sparse_grad=False)",
-        True,
+        f"A.adagrad({ADAGRAD_ARGS})",
+        f"A.adagrad({ADAGRAD_ARGS})",
     ),
     (
         "rmsprop",
         "import torch.optim.rmsprop as R",
-        f"R.rmsprop([torch.ones(2, {F64})], [torch.ones(2, {F64})], [torch.zeros(2, {F64})], [], "
-        f"[], [torch.tensor(0.0, {F64})], foreach=False, lr=0.1, alpha=0.9, eps=1e-8, "
-        "weight_decay=0.0, momentum=0.0, centered=False, maximize=False)",
-        True,
+        f"R.rmsprop({RMSPROP_ARGS})",
+        f"R.rmsprop({RMSPROP_ARGS})",
     ),
-    (
-        "sgd_momentum",
-        "import torch.optim.sgd as S",
-        f"S.sgd([torch.ones(2, {F64})], [torch.ones(2, {F64})], [None], foreach=True, "
-        "weight_decay=0.0, momentum=0.9, lr=0.1, dampening=0.0, nesterov=False, maximize=False)",
-        True,
-    ),
+    ("sgd_momentum", "import torch.optim.sgd as S", f"S.sgd({SGD_ARGS})", f"S.sgd({SGD_ARGS})"),
     (
         "rnn_forward",
         "",
-        f"torch.rnn_tanh(torch.ones(2, 1, 3, {F64}), torch.zeros(1, 1, 4, {F64}), "
-        f"[torch.ones(4, 3, {F64}), torch.ones(4, 4, {F64})], False, 1, 0.0, False, False, False)",
-        True,
+        f"torch.rnn_tanh({X('2, 1, 3')}, torch.zeros(1, 1, 4, {F64}), [{X('4, 3')}, "
+        f"{X('4, 4')}], False, 1, 0.0, False, False, False)",
+        None,  # decomposes into mm and tanh before any kernel of its own
+    ),
+    (
+        "lstm_forward",
+        "",
+        f"torch.lstm({X('2, 1, 3')}, (torch.zeros(1, 1, 4, {F64}), torch.zeros(1, 1, 4, {F64})), "
+        f"[{X('16, 3')}, {X('16, 4')}], False, 1, 0.0, False, False, False)",
+        None,
     ),
 ]
 IDS = [f"{exercise}-{call.split('(')[0]}" for exercise, _, call, _ in ROUTES]
@@ -155,16 +181,16 @@ def cheat(exercise: str, imports: str, call: str) -> str:
     return source
 
 
-@pytest.mark.parametrize(("exercise", "imports", "call", "at_dispatch"), ROUTES, ids=IDS)
+@pytest.mark.parametrize(("exercise", "imports", "call", "unpatched"), ROUTES, ids=IDS)
 async def test_an_equivalent_of_the_forbidden_work_scores_zero(
-    executor: ForkServerExecutor, exercise: str, imports: str, call: str, at_dispatch: bool
+    executor: ForkServerExecutor, exercise: str, imports: str, call: str, unpatched: str | None
 ) -> None:
-    source = cheat(exercise, imports, call)
-    result = await grade(exercise, source, executor, seed=3)
+    result = await grade(exercise, cheat(exercise, imports, call), executor, seed=3)
     assert (result.status, result.score) == ("forbidden", 0), result
-    if at_dispatch:
-        result = await run_unchecked(executor, exercise, source)
+    if unpatched is not None:  # the dispatcher refuses it by itself, source check skipped
+        result = await run_unchecked(executor, exercise, cheat(exercise, imports, unpatched))
         assert (result.status, result.score) == ("forbidden", 0), result
+        assert "aten::" in result.message, result.message
 
 
 @pytest.mark.parametrize("exercise", sorted({route[0] for route in ROUTES}))
