@@ -10,8 +10,9 @@ import sys
 # These narrate every plugin, sweep, job or HTTP retry at INFO; only their warnings matter to
 # an operator (the grading worker logs each job itself).
 CHATTY = ("alembic", "apscheduler", "procrastinate", "slack_sdk", "discord")
-# Warnings a text-only bot never needs (discord.py's voice support at every start).
-IRRELEVANT = ("voice will NOT be supported",)
+# Warnings that say nothing to an operator: discord.py's voice support, and bolt noticing
+# SLACK_BOT_TOKEN in the environment beside the client we give it (which has the token).
+IRRELEVANT = ("voice will NOT be supported", "As you gave `client` as well")
 # Loops that log a traceback for every failed try while the database is away: the grading
 # worker, the delivery scheduler and its LISTEN connection, and procrastinate's own. During
 # an outage each try is one warning line instead; any other error keeps its traceback.
@@ -112,7 +113,8 @@ def configure(level: str) -> None:
         handler.addFilter(OutageFilter())
     for chatty in CHATTY:
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
-    logging.getLogger("discord.client").addFilter(_drop_irrelevant)
+    for name in ("discord.client", "studybot.slack.bolt"):
+        logging.getLogger(name).addFilter(_drop_irrelevant)
     for name, (starts, what) in RETRY_LOGS.items():
         delay = SLACK_SOCKET_RETRY_SECONDS if name == "studybot.slack.bolt" else None
         logging.getLogger(name).addFilter(OneLineRetry(starts, what, delay))

@@ -20,6 +20,7 @@ from tests.processes.helpers import (
     until,
     wait_for_port,
 )
+from tests.slack.fake_slack import FakeSlack
 
 STOP_WITHIN = 5.0
 MAX_STDERR_LINES = 3
@@ -182,3 +183,26 @@ async def test_the_web_process_answers_healthz(procs: Processes) -> None:
     assert status == 200, report
     assert report["migrations"]["current"] is True
     assert await web.stop(signal.SIGTERM, within=STOP_WITHIN) == 0, web.describe()
+
+
+async def test_a_refused_slack_token_is_one_line_saying_where_to_copy_it(
+    procs: Processes,
+) -> None:
+    fake = await FakeSlack().start()  # knows only its own token
+    try:
+        bot = await procs.studybot(
+            "run",
+            "run",
+            env={
+                "SLACK_APP_TOKEN": "xapp-1-test",
+                "SLACK_BOT_TOKEN": "xoxb-revoked",
+                "STUDYBOT_SLACK_API_URL": fake.url + "/api/",
+                "STUDYBOT_WORKERS": "0",
+                "PORT": str(free_port()),
+            },
+        )
+        assert await bot.wait(START_WITHIN) == 1
+    finally:
+        await fake.stop()
+    *_, last = short_failure(bot.stderr())
+    assert last.startswith("studybot: Slack rejected SLACK_BOT_TOKEN (invalid_auth)"), last
