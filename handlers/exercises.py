@@ -142,7 +142,8 @@ async def show(ctx: Context) -> Reply:
         fields=tuple(fields),
         code=spec.starter,
         code_language="python",
-        footer=f"Submit with `d2l submit {spec.id}` followed by your code in a ``` block.",
+        footer=f"Submit with `d2l submit {spec.id}` followed by your code in a ``` block."
+        + (f" Stuck? `d2l hint {spec.id}` gives a hint." if spec.hints else ""),
     )
 
 

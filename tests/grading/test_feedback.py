@@ -69,6 +69,8 @@ async def test_a_member_uses_the_organizers_exercise_from_hint_to_full_marks(
 ) -> None:
     listing = await talk.text("exercises", as_="ann")
     assert "`leaky_relu` — Leaky ReLU" in listing and "`softmax`" in listing
+    shown = await talk.text("exercise leaky_relu", as_="ann")
+    assert "Stuck? `d2l hint leaky_relu` gives a hint." in shown
     first = await talk.text("hint leaky_relu", as_="ann")
     assert "Hint 1 of 2: torch.where(condition, a, b)" in first
     assert "Hint 2 of 2" not in first
