@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -65,17 +66,31 @@ def cmd_content_check(args: argparse.Namespace) -> int:
 
 def start_refusal(settings: Any) -> str | None:
     """Why `studybot run` must not start: the content folder's problems, as `content check`
-    prints them (None when STUDYBOT_CONTENT_DIR is unset or the folder is fine)."""
+    prints them (None when STUDYBOT_CONTENT_DIR is unset or the folder is fine).
+
+    The check grades, so it imports torch: it runs as `studybot content check` in a child
+    process, and the chat process stays free of torch."""
     from quizzes.content import content_dir
-    from quizzes.exercises.content_check import folder_problems_text
 
     directory = content_dir()
     if directory is None:
         return None
-    problems = folder_problems_text(asyncio.run(_check(directory, settings)))
-    if problems is None:
+    check = subprocess.run(
+        [sys.executable, "-c", CHECK_SCRIPT, str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check.returncode == 0:
         return None
-    return f"the content folder {directory} has problems (`studybot content check`):\n{problems}"
+    problems = [line[5:] for line in check.stderr.splitlines() if line.startswith("FAIL ")]
+    detail = "\n".join(problems) or check.stderr.strip()[-2000:]
+    return f"the content folder {directory} has problems (`studybot content check`):\n{detail}"
+
+
+CHECK_SCRIPT = (
+    "import sys; from bot.cli import main; sys.exit(main(['content', 'check', sys.argv[1]]))"
+)
 
 
 async def _check(directory: Path | None, settings: Any) -> list[Any]:

@@ -53,6 +53,7 @@ async def check_content(directory: Path | None, executor: Executor) -> list[Item
     except FileNotFoundError:
         assert directory is not None
         return [ItemReport("folder", str(directory), directory, [_missing(directory)])]
+    builtins = others or entries
     for problem in problems:
         reports.append(ItemReport("exercise", problem.path.stem, problem.path, [problem]))
     known = {entry.spec.id: entry.yaml_path for entry in others}
@@ -65,7 +66,7 @@ async def check_content(directory: Path | None, executor: Executor) -> list[Item
             )
         else:
             known[entry.spec.id] = entry.yaml_path
-            with _exercise_registered(entry):
+            with _exercise_registered(entry, builtins):
                 await _check_exercise(entry, executor, report)
         reports.append(report)
     if directory is not None:
@@ -89,18 +90,17 @@ def _read(directory: Path | None) -> tuple[list[Entry], list[ContentProblem], li
 
 
 @contextmanager
-def _exercise_registered(entry: Entry) -> Iterator[None]:
-    """The grader finds exercises through the catalogue: a folder's exercise is added to it
-    for the time of its check (the folder may not be STUDYBOT_CONTENT_DIR)."""
+def _exercise_registered(entry: Entry, builtins: list[Entry]) -> Iterator[None]:
+    """The grader finds exercises through the catalogue: while an exercise is checked, the
+    catalogue is the built-in exercises and this one, whatever STUDYBOT_CONTENT_DIR holds
+    (the folder checked may be another one, or the broken one `studybot run` refuses)."""
     from quizzes.exercises import catalog
 
-    if entry.code_path is None:
-        yield
-        return
     original = catalog._entries
+    known = tuple(builtins) if entry.code_path is None else (*builtins, entry)
 
     def entries() -> tuple[Entry, ...]:
-        return (*original(), entry)
+        return known
 
     catalog._entries = entries  # type: ignore[assignment]
     try:
