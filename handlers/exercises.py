@@ -13,7 +13,7 @@ import secrets
 from sqlalchemy import select
 
 from handlers.conduct_text import conduct_gate
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.router import Command, Router
 from handlers.submission_source import download_linked, read_submission
 from handlers.text import when
@@ -84,7 +84,7 @@ def _exercise(name: str) -> ExerciseSpec:
         ids = [e.id for e in list_exercises()]
         close = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
-        raise UsageError(
+        raise Refused(
             f"There is no exercise `{name}`.{hint} `d2l exercises` lists them."
         ) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused
 from handlers.router import Command, Router
 from handlers.types import Choice, Reply, ReplyField
 from models.members import MEMBER
@@ -64,7 +64,7 @@ def _command_help(router: Router, args: list[str]) -> Reply:
     if found is None:
         close = router.suggest(args)
         hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
-        raise UsageError(f"There is no command `{' '.join(args[:2])}`.{hint}")
+        raise Refused(f"There is no command `{' '.join(args[:2])}`.{hint}")
     command = found[0]
     lines = [f"`d2l {command.usage}`", command.summary[:1].upper() + command.summary[1:] + "."]
     if command.details:

@@ -82,6 +82,9 @@ async def test_usage_only_when_the_usage_is_the_problem(chat: Chat) -> None:
     assert "There is no session 25" in value and "Usage" not in value
     passed = await chat.text("admin session 1 date 2027-01-01", as_="olga")
     assert "has already passed" in passed and "Usage" not in passed
+    for typo, says in (("help nxt", "There is no command"), ("exercise sofmax", "no exercise")):
+        text = await chat.text(typo)
+        assert says in text and "Did you mean" in text and "Usage" not in text
 
 
 async def test_setting_a_speaker_echoes_it(chat: Chat) -> None:
