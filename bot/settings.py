@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None  # None: ask Discord's REST API for it
     discord_prefix: str = Field("!d2l", min_length=1, max_length=20)
+    # The privileged Server Members intent, for welcomes on joining a server. A deployment
+    # that hasn't turned it on in the developer portal sets this false and runs without them.
+    discord_members_intent: bool = True
     # Where `submit NAME URL` downloads from. Members write the public github.com/gist/Colab
     # URLs (https only, checked as written); the bot fetches from these bases, which tests
     # point at a fake server on loopback (plain http is allowed for 127.0.0.1 only).

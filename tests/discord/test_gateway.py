@@ -49,8 +49,31 @@ async def test_a_missing_message_content_intent_fails_start_with_what_to_enable(
 ) -> None:
     fake.refuse_intents = True
     bot = DiscordPlatform(app, discord_settings(sqlite_url, fake), ready_timeout=5)
-    with pytest.raises(DiscordStartError, match="Message Content Intent"):
+    with pytest.raises(DiscordStartError, match="Message Content Intent") as refused:
         await bot.start()
+    assert "Server Members Intent" in str(refused.value)
+    assert "STUDYBOT_DISCORD_MEMBERS_INTENT=false" in str(refused.value)
+
+
+async def test_the_members_intent_can_be_left_out(
+    app: App, fake: FakeDiscord, sqlite_url: str
+) -> None:
+    """An operator who hasn't enabled Server Members runs without welcomes on join."""
+    settings = discord_settings(sqlite_url, fake, discord_members_intent=False)
+    bot = DiscordPlatform(app, settings, ready_timeout=5)
+    await bot.start()
+    try:
+        members_bit = 1 << 1  # GUILD_MEMBERS
+        assert fake.identifies and not fake.identifies[-1]["intents"] & members_bit
+        assert fake.identifies[-1]["intents"] & (1 << 15)  # MESSAGE_CONTENT still asked
+    finally:
+        await bot.stop()
+    default = DiscordPlatform(app, discord_settings(sqlite_url, fake), ready_timeout=5)
+    await default.start()
+    try:
+        assert fake.identifies[-1]["intents"] & members_bit
+    finally:
+        await default.stop()
 
 
 async def test_a_gateway_that_never_gets_ready_times_out(

@@ -48,12 +48,13 @@ DM_FAILED = (
 )
 
 
-def intents() -> discord.Intents:
+def intents(members: bool = True) -> discord.Intents:
     """Guilds, guild and direct messages, message content (privileged) for `!d2l`, and
-    members (privileged) to welcome people who join the server."""
+    members (privileged) to welcome people who join the server (optional: a deployment that
+    hasn't turned it on in the portal runs without those welcomes)."""
     wanted = discord.Intents.none()
     wanted.guilds = True
-    wanted.members = True
+    wanted.members = members
     wanted.guild_messages = True
     wanted.dm_messages = True
     wanted.message_content = True
@@ -71,9 +72,10 @@ class StudyClient(discord.Client):
         edit_window: float = EDIT_WINDOW,
         sync_commands: bool = True,
         reidentify_delay: float = REIDENTIFY_DELAY,
+        members_intent: bool = True,
     ) -> None:
         super().__init__(
-            intents=intents(),
+            intents=intents(members_intent),
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
             guild_ready_timeout=guild_ready_timeout,

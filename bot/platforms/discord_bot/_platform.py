@@ -51,6 +51,7 @@ class DiscordPlatform:
             prefix=settings.discord_prefix,
             guild_ready_timeout=guild_ready_timeout,
             ack_after=ack_after,
+            members_intent=settings.discord_members_intent,
         )
         self._task: asyncio.Task[None] | None = None
         self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
@@ -133,8 +134,10 @@ def _report_end(task: asyncio.Task[None]) -> None:
 def _explain(failure: BaseException | None, timeout: float) -> str:
     if isinstance(failure, discord.PrivilegedIntentsRequired):
         return (
-            "Discord refused the Message Content intent: turn on 'Message Content Intent' "
-            f"under Bot → Privileged Gateway Intents at {PORTAL} (see docs/discord.md)."
+            "Discord refused a privileged intent: turn on 'Message Content Intent' and "
+            f"'Server Members Intent' under Bot → Privileged Gateway Intents at {PORTAL} "
+            "(see docs/discord.md), or set STUDYBOT_DISCORD_MEMBERS_INTENT=false to run "
+            "without welcoming people who join the server."
         )
     if isinstance(failure, discord.ConnectionClosed):
         return f"the Discord gateway closed the connection (code {failure.code})."
