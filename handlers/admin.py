@@ -75,8 +75,9 @@ async def admin_cohort(ctx: Context) -> Reply:
         ctx.cohort.meeting_url = meeting_url_arg(" ".join(values))
         await ctx.db.flush()
         await plan_cohort(ctx.db, ctx.cohort, ctx.services.clock.now())
-        shown = ctx.cohort.meeting_url or "none"
-        return _show(ctx, f"Meeting link: {shown}.")
+        return _show(
+            ctx, "Changed the meeting link." if ctx.cohort.meeting_url else "No meeting link."
+        )
     cohort = ctx.cohort
     now = ctx.services.clock.now()
     held = [s for s in cohort.sessions if s.starts_at <= now]

@@ -58,6 +58,14 @@ def register(router: Router) -> None:
     )
 
 
+# Without a public address the links name this machine: say so rather than hand out links
+# that only work on the bot's own host (or, in a console run with the pages off, nowhere).
+NO_PUBLIC_URL = (
+    "Note: the web pages have no public address yet, so these links work only on the bot's "
+    "own machine; an organizer sets STUDYBOT_PUBLIC_URL to the address they are served at."
+)
+
+
 async def web(ctx: Context) -> Reply:
     if ctx.args:
         raise UsageError("`d2l web` takes no arguments.")
@@ -65,6 +73,8 @@ async def web(ctx: Context) -> Reply:
     if ctx.is_organizer:
         lines.append(f"Organizer dashboard: {await signed_link(ctx, ORGANIZER)}")
     lines.append("These links are for you alone and work for 24 hours; `d2l web` makes new ones.")
+    if ctx.services.settings.public_url is None:
+        lines.append(NO_PUBLIC_URL)
     return Reply(text="\n".join(lines), ephemeral=True)
 
 

@@ -8,9 +8,11 @@ import re
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import delete
 
+from bot.app import App
 from bot.clock import FakeClock
 from handlers.web_links import SALT
 from models.tables import Identity, OutboxMessage
+from tests.conftest import make_settings
 from tests.web.conftest import Pages, failed_message, link_in, local, say
 
 
@@ -157,3 +159,19 @@ async def test_the_dashboard_lists_who_agreed_to_the_code_of_conduct(pages: Page
     agreed, not_yet = section.split("Not yet", 1)
     assert "bob" in agreed and "ann" not in agreed
     assert "ann" in not_yet.split("</section>")[0]
+
+
+async def test_links_without_a_public_address_say_where_they_work(
+    app: App, sqlite_url: str, clock: FakeClock
+) -> None:
+    text = "\n".join(r.text for r in await say(app, "bob", "web"))
+    assert "http://localhost:" in text and "STUDYBOT_PUBLIC_URL" in text
+    settings = make_settings(sqlite_url).model_copy(
+        update={"public_url": "https://study.example.org"}
+    )
+    public = await App.create(settings, clock=clock)
+    try:
+        text = "\n".join(r.text for r in await say(public, "bob", "web"))
+    finally:
+        await public.close()
+    assert "https://study.example.org/me/" in text and "STUDYBOT_PUBLIC_URL" not in text
