@@ -171,3 +171,12 @@ def test_any_text_renders_within_limits_without_live_markup(text: str, title: st
             assert len(block["text"]["text"]) <= MAX_SECTION
             # No half entity left at a cut.
             assert not block["text"]["text"].rstrip("…").endswith(("&", "&a", "&am", "&l", "&g"))
+
+
+def test_markdown_bold_becomes_slack_bold_outside_code() -> None:
+    """The code of conduct and other texts write **bold**; Slack's mrkdwn bolds *once*."""
+    text = "1. **Be kind.** Keep `x**2**` and ```y**z**``` as written; 2**3 is a power."
+    shown = mrkdwn(text, "UTC")
+    assert shown.startswith("1. *Be kind.* Keep `x**2**`")
+    assert "```y**z**```" in shown and "2**3 is a power" in shown
+    assert "**" not in shown.replace("`x**2**`", "").replace("```y**z**```", "").replace("2**3", "")

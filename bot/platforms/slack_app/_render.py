@@ -35,6 +35,10 @@ ACTION_PREFIX = "d2l_choice_"
 # `<t:…>` after escaping: `&lt;t:1700000000:F&gt;`.
 _ESCAPED_TIME = re.compile(r"&lt;t:(-?\d{1,12}):([tTdDfFR])&gt;")
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+# Markdown's **bold** (handlers' and organizers' texts use it; Discord shows it) is *bold* in
+# Slack's mrkdwn; code spans and blocks are left as written.
+_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+_BOLD = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")
 _FORMATS = {
     "t": "{time}",
     "T": "{time_secs}",
@@ -76,7 +80,12 @@ def mrkdwn(text: str, timezone: str) -> str:
         fallback = escape(format_local(moment, timezone, style)).replace("|", "/")
         return f"<!date^{unix}^{_FORMATS[style]}|{fallback}>"
 
-    return _ESCAPED_TIME.sub(date, escape(text))
+    return _ESCAPED_TIME.sub(date, escape(_slack_bold(text)))
+
+
+def _slack_bold(text: str) -> str:
+    parts = _CODE.split(text)
+    return "".join(p if i % 2 else _BOLD.sub(r"*\1*", p) for i, p in enumerate(parts))
 
 
 def plain(text: str, timezone: str) -> str:
