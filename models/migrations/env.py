@@ -40,9 +40,20 @@ async def _run_async() -> None:
         if postgres:
             await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
             await connection.commit()
+        else:
+            # SQLite ALTERs by copying a table and dropping the old one; with foreign keys on,
+            # that DROP cascades and deletes every row that refers to the table (a cohort's
+            # sessions, submissions, certificates...). Off for the migration (outside any
+            # transaction, where SQLite honours it), and checked afterwards.
+            await connection.execute(text("PRAGMA foreign_keys=OFF"))
+            await connection.commit()
         try:
             await connection.run_sync(_run)
             await connection.commit()
+            if not postgres:
+                broken = (await connection.execute(text("PRAGMA foreign_key_check"))).all()
+                if broken:
+                    raise RuntimeError(f"the migration left rows with broken references: {broken}")
         finally:
             if postgres:
                 await connection.execute(

@@ -24,9 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("cohorts") as batch:
-        batch.add_column(
-            sa.Column("skip_moves", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
-        )
+        batch.add_column(sa.Column("skip_moves", sa.JSON(), nullable=False, server_default="{}"))
         batch.add_column(
             sa.Column("session_minutes", sa.Integer(), nullable=False, server_default="90")
         )
