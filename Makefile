@@ -23,38 +23,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# bubblewrap is the code sandbox. Installed when we are root with apt-get; otherwise we say how.
-# As root we also create the system user that sandboxed jobs run as.
+# System packages, installed with apt-get (one update, one install) when we are root;
+# otherwise we say how. bubblewrap is the code sandbox; chromium is the browser the web pages'
+# tests drive (Playwright never downloads one); the fonts print names in any script (CJK,
+# emoji) on certificates and charts. As root we also create the user sandboxed jobs run as.
+FONT_CJK := /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+FONT_EMOJI := /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf
 system-deps:
-	@if ! command -v bwrap >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -f $(FONT_CJK) ] || missing="$$missing fonts-droid-fallback"; \
+	[ -f $(FONT_EMOJI) ] || missing="$$missing fonts-symbola"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing bubblewrap (the code sandbox) with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	    echo "installing with apt-get:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; \
+	    apt-get install -y -qq $$missing >/dev/null || for package in $$missing; do \
+	      apt-get install -y -qq $$package >/dev/null || echo "could not install $$package"; \
+	    done; \
 	  else \
-	    echo "note: bubblewrap is missing, so code grading will refuse to run."; \
-	    echo "      install it with: sudo apt-get install bubblewrap"; \
-	  fi; \
-	fi
-	@# chromium: the browser the web pages' tests drive (Playwright never downloads one).
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium (the web pages' browser tests) with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else \
-	    echo "note: chromium is missing, so the browser tests are skipped."; \
-	    echo "      install it with: sudo apt-get install chromium"; \
-	  fi; \
-	fi
-	@# Fonts for names in any script on certificates and charts (issue 21): CJK and emoji.
-	@if [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] \
-	    || [ ! -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing fonts for certificates (CJK, emoji) with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      fonts-droid-fallback fonts-symbola >/dev/null; \
-	  else \
-	    echo "note: without fonts-droid-fallback and fonts-symbola, certificates leave out"; \
-	    echo "      CJK characters and emoji: sudo apt-get install fonts-droid-fallback fonts-symbola"; \
+	    echo "note: missing system packages:$$missing (install: sudo apt-get install$$missing)"; \
+	    echo "      without bubblewrap code grading refuses to run, without chromium the browser"; \
+	    echo "      tests are skipped, without the fonts certificates leave out CJK and emoji."; \
 	  fi; \
 	fi
 	@# As root, jobs run as this unprivileged system user (else as nobody), never as root.
