@@ -251,12 +251,13 @@ async def prepare_database(processes: Processes) -> None:
 # What the fakes received ---------------------------------------------------------------------
 
 
-def slack_posts(slack: FakeSlack, channel: str) -> list[str]:
-    """The `text` of every chat.postMessage to a channel (DMs: `D` + the user's id)."""
+def slack_posts(slack: FakeSlack, channel: str, *, in_threads: bool = False) -> list[str]:
+    """The `text` of every chat.postMessage to a channel (DMs: `D` + the user's id): the
+    channel's own messages, or with `in_threads` the replies in its threads (session threads)."""
     return [
         str(c.params.get("text", ""))
         for c in slack.called("chat.postMessage")
-        if c.params.get("channel") == channel
+        if c.params.get("channel") == channel and bool(c.params.get("thread_ts")) == in_threads
     ]
 
 

@@ -240,6 +240,8 @@ async def test_three_web_processes_a_discord_process_and_workers_send_everything
         assert count(texts, "⏰") == 2, (where, texts)
         assert len(texts) == 3, (where, texts)
     assert count(slack_posts(slack, "DU3"), "⏰") == 2
+    # The announcement opened one session thread, whichever process sent it.
+    assert len(slack_posts(slack, "C1", in_threads=True)) == 1
     assert results() == (1, 1, 1)
     # Discord drops a repeated nonce; every row must still have been sent only once.
     nonces = [c.body.get("nonce") for c in discord.calls_to("/messages", "POST")]
