@@ -84,9 +84,7 @@ def _exercise(name: str) -> ExerciseSpec:
         ids = [e.id for e in list_exercises()]
         close = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
-        raise Refused(
-            f"There is no exercise `{name}`.{hint} `d2l exercises` lists them."
-        ) from None
+        raise Refused(f"There is no exercise `{name}`.{hint} `d2l exercises` lists them.") from None
 
 
 exercise_named = _exercise  # `hint`, `solution` and `admin exercisestats` (handlers.feedback)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-EXERCISE_YAML = '''\
+EXERCISE_YAML = """\
 id: leaky_relu
 title: Leaky ReLU
 chapter: 5
@@ -46,7 +46,7 @@ solution: |
 
   def leaky_relu(X: torch.Tensor, alpha: float) -> torch.Tensor:
       return torch.where(X > 0, X, alpha * X)
-'''
+"""
 
 EXERCISE_PY = '''\
 """Cases, reference and known mistakes of `leaky_relu` (d2l 5.1)."""
@@ -88,7 +88,7 @@ EXERCISE = ExerciseCode(
 )
 '''
 
-QUESTION_YAML = '''\
+QUESTION_YAML = """\
 topic: activations
 title: Activation functions
 chapter: "5"
@@ -105,7 +105,7 @@ questions:
     answer: leaky_relu_value
     tolerance: {sig: 3}
     explanation: "x is negative, so the result is alpha * x = {alpha} * {x} = {answer}."
-'''
+"""
 
 QUESTION_PY = '''\
 """Answer functions of the activations questions."""
