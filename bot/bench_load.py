@@ -217,12 +217,20 @@ def _question_card(replies: list[Reply]) -> Reply | None:
 
 
 def _answer_text(card: Reply, rng: random.Random) -> str:
-    """What a member would answer: a button (which names its question), or a typed value."""
+    """What a member would answer through the question's controls: a button, ticked boxes
+    (or a menu) and Submit, or a number typed into the answer form (within its range)."""
     if card.choices:
         return rng.choice(card.choices).command
-    if "d2l answer a c" in card.text:  # several correct choices: typed letters
-        return "answer a"
-    return f"answer {rng.choice(['0.5', '1/3', '2', '0.25'])}"
+    if card.picker is not None:
+        picked = rng.sample(card.picker.options, rng.randint(1, len(card.picker.options)))
+        return card.picker.command.replace("{picked}", " ".join(o.value for o in picked))
+    box = card.answer_box
+    value = rng.choice(["0.5", "1/3", "0.25"])
+    if box is None:
+        return f"answer {value}"
+    if box.low is not None and box.high is not None:  # a number the form accepts
+        value = f"{box.low + (box.high - box.low) * rng.random():.4g}"
+    return box.command_for(value)
 
 
 # -- phases ---------------------------------------------------------------------------------
