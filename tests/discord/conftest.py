@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +16,6 @@ from handlers.context import Context
 from handlers.router import Command
 from handlers.submission_source import read_submission
 from handlers.types import Choice, Invocation, Reply
-from models.migrate import upgrade
 from tests.conftest import make_settings
 from tests.discord import payloads as p
 from tests.discord.fake_discord import FakeDiscord
@@ -28,19 +25,10 @@ DM_CHANNEL = "700000000000000001"
 BOB = p.user(p.BOB_ID, "bob")
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file per session; each test gets a copy (migrating is the slow part)."""
-    path = tmp_path_factory.mktemp("discord-template") / "studybot.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-async def app(migrated_template: Path, sqlite_url: str, clock: FakeClock) -> AsyncIterator[App]:
-    """The bot core as in tests/conftest.py, on a copy of the migrated template."""
-    shutil.copyfile(migrated_template, sqlite_url.removeprefix("sqlite+aiosqlite:///"))
-    bot = await App.create(make_settings(sqlite_url), clock=clock, migrate=False)
+async def app(sqlite_url: str, clock: FakeClock) -> AsyncIterator[App]:
+    """The bot core as in tests/conftest.py (its database a copy of the run's migrated one)."""
+    bot = await App.create(make_settings(sqlite_url), clock=clock)
     yield bot
     await bot.close()
 

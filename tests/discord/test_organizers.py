@@ -4,9 +4,7 @@ gateway, a member who renames themself to an organizer's name gains nothing, and
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,11 +22,10 @@ IMPOSTOR = p.user(p.BOB_ID, "alice")
 
 
 @pytest.fixture
-async def app(migrated_template: Path, sqlite_url: str, clock: FakeClock) -> AsyncIterator[App]:
+async def app(sqlite_url: str, clock: FakeClock) -> AsyncIterator[App]:
     """alice organizes, named by her Discord user id."""
-    shutil.copyfile(migrated_template, sqlite_url.removeprefix("sqlite+aiosqlite:///"))
     settings = make_settings(sqlite_url, organizers=[f"discord:{p.ALICE_ID}"])
-    bot = await App.create(settings, clock=clock, migrate=False)
+    bot = await App.create(settings, clock=clock)
     yield bot
     await bot.close()
 

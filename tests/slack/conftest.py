@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +17,6 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.platforms.slack_app import SlackPlatform
 from bot.settings import Settings
-from models.migrate import upgrade
 from tests.conftest import make_settings
 from tests.slack.fake_slack import BOT_TOKEN, TEAM, FakeSlack
 
@@ -142,20 +139,10 @@ def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file per session; each test gets a copy (migrating is the slow part)."""
-    path = tmp_path_factory.mktemp("slack-template") / "studybot.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-async def app(migrated_template: Path, tmp_path: Path, clock: FakeClock) -> AsyncIterator[App]:
-    """The bot core as in tests/conftest.py, on a copy of the migrated template."""
-    path = tmp_path / "studybot.db"
-    shutil.copyfile(migrated_template, path)
-    bot = await App.create(make_settings(f"sqlite+aiosqlite:///{path}"), clock=clock, migrate=False)
+async def app(sqlite_url: str, clock: FakeClock) -> AsyncIterator[App]:
+    """The bot core as in tests/conftest.py (its database a copy of the run's migrated one)."""
+    bot = await App.create(make_settings(sqlite_url), clock=clock)
     yield bot
     await bot.close()
 

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -18,12 +16,10 @@ from tests.slack.fake_slack import TEAM, FakeSlack
 
 
 @pytest.fixture
-async def app(migrated_template: Path, tmp_path: Path, clock: FakeClock) -> AsyncIterator[App]:
+async def app(sqlite_url: str, clock: FakeClock) -> AsyncIterator[App]:
     """U1 organizes, named by workspace and user id."""
-    path = tmp_path / "studybot.db"
-    shutil.copyfile(migrated_template, path)
-    settings = make_settings(f"sqlite+aiosqlite:///{path}", organizers=[f"slack:{TEAM}:U1"])
-    bot = await App.create(settings, clock=clock, migrate=False)
+    settings = make_settings(sqlite_url, organizers=[f"slack:{TEAM}:U1"])
+    bot = await App.create(settings, clock=clock)
     yield bot
     await bot.close()
 

@@ -1,3 +1,3 @@
 """The real discord.py client against the fake Discord, as in tests/discord."""
 
-from tests.discord.conftest import app, fake, migrated_template, platform  # noqa: F401
+from tests.discord.conftest import app, fake, platform  # noqa: F401

@@ -1,3 +1,3 @@
 """The real Slack platform against the fake Slack, as in tests/slack."""
 
-from tests.slack.conftest import app, fake, migrated_template, platform  # noqa: F401
+from tests.slack.conftest import app, fake, platform  # noqa: F401
