@@ -64,7 +64,7 @@ async def admin_cohort(ctx: Context) -> Reply:
         return _show(ctx, "")
     key, values = ctx.args[0].lower(), ctx.args[1:]
     if key not in SETTABLE:
-        raise UsageError(f"I can't change `{key}`; settable: {', '.join(SETTABLE)}.")
+        raise Refused(f"I can't change `{key}`; settable: {', '.join(SETTABLE)}.")
     if not values:
         raise UsageError(f"Give a value for `{key}`.")
     if key == "solutions":
@@ -82,7 +82,7 @@ async def admin_cohort(ctx: Context) -> Reply:
     now = ctx.services.clock.now()
     held = [s for s in cohort.sessions if s.starts_at <= now]
     if key == "start" and held:
-        raise UsageError(
+        raise Refused(
             f"Session {held[0].number} has already taken place, so the start date is fixed. "
             "Change `cadence`, `time` or `timezone` to move the sessions still to come."
         )
@@ -110,28 +110,28 @@ def _apply(ctx: Context, key: str, value: str) -> None:
     cohort = ctx.cohort
     if key == "name":
         if not 1 <= len(value) <= 100:
-            raise UsageError("A cohort name has 1 to 100 characters.")
+            raise Refused("A cohort name has 1 to 100 characters.")
         cohort.name = value
     elif key == "start":
         try:
             cohort.first_session = dt.date.fromisoformat(value)
         except ValueError:
-            raise UsageError(f"`{value}` is not a date; write it as YYYY-MM-DD.") from None
+            raise Refused(f"`{value}` is not a date; write it as YYYY-MM-DD.") from None
     elif key == "time":
         try:
             cohort.session_time = dt.time.fromisoformat(value)
         except ValueError:
-            raise UsageError(f"`{value}` is not a time of day; write it as HH:MM.") from None
+            raise Refused(f"`{value}` is not a time of day; write it as HH:MM.") from None
     elif key == "cadence":
         days = value.removesuffix("d").removesuffix(" days")
         if not days.isdigit() or not 1 <= int(days) <= 365:
-            raise UsageError("The cadence is a number of days between sessions, 1 to 365.")
+            raise Refused("The cadence is a number of days between sessions, 1 to 365.")
         cohort.cadence_days = int(days)
     elif key == "timezone":
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise UsageError(
+            raise Refused(
                 f"`{value}` is not an IANA timezone (e.g. Europe/Berlin, "
                 "America/New_York, Asia/Kolkata)."
             ) from None
@@ -143,7 +143,7 @@ def _apply(ctx: Context, key: str, value: str) -> None:
     elif key == "length":
         minutes = value.removesuffix("m").removesuffix(" minutes").strip()
         if not minutes.isdigit() or not 15 <= int(minutes) <= 600:
-            raise UsageError("A session lasts 15 to 600 minutes, e.g. `length 90`.")
+            raise Refused("A session lasts 15 to 600 minutes, e.g. `length 90`.")
         cohort.session_minutes = int(minutes)
 
 
@@ -153,7 +153,7 @@ def meeting_url_arg(value: str) -> str | None:
     if value == "-":
         return None
     if not value.startswith(("https://", "http://")) or len(value) > 500 or " " in value:
-        raise UsageError("A meeting link is one https:// URL (at most 500 characters).")
+        raise Refused("A meeting link is one https:// URL (at most 500 characters).")
     return value
 
 
@@ -161,9 +161,9 @@ def _percentage(value: str, what: str) -> float:
     try:
         share = float(value.removesuffix("%")) / 100
     except ValueError:
-        raise UsageError(f"{what} is a percentage, e.g. 80%.") from None
+        raise Refused(f"{what} is a percentage, e.g. 80%.") from None
     if not 0 < share <= 1:
-        raise UsageError(f"{what} is between 1% and 100%.")
+        raise Refused(f"{what} is between 1% and 100%.")
     return share
 
 
@@ -215,7 +215,7 @@ def register_bindings(router: Router) -> None:
 async def bind_here(ctx: Context) -> Reply:
     inv = ctx.invocation
     if inv.is_direct:
-        raise UsageError("Run `d2l admin bind` in the channel that should get the announcements.")
+        raise Refused("Run `d2l admin bind` in the channel that should get the announcements.")
     binding = await bind(
         ctx.db, ctx.cohort.id, inv.platform, inv.workspace_id, inv.channel_id, ctx.now
     )
@@ -239,7 +239,7 @@ async def unbind_here(ctx: Context) -> Reply:
         )
     )
     if binding is None:
-        raise UsageError("This channel isn't bound to a cohort.")
+        raise Refused("This channel isn't bound to a cohort.")
     await ctx.db.execute(
         update(OutboxMessage)
         .where(

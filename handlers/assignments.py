@@ -52,21 +52,21 @@ async def assign(ctx: Context) -> Reply:
     session_number: int | None = None
     if len(args) >= 5 and args[-2].lower() == "session":
         if not args[-1].isdigit():
-            raise UsageError(f"`{args[-1]}` is not a session number.")
+            raise Refused(f"`{args[-1]}` is not a session number.")
         session_number = int(args[-1])
         args = args[:-2]
     catalog = ctx.services.catalog
     kind = catalog.kind_of(ref)
     if kind is None:
         known = sorted(catalog.exercises) + sorted(catalog.quiz_topics)
-        raise UsageError(
+        raise Refused(
             f"`{ref}` is neither an exercise nor a quiz topic. Known: "
             f"{', '.join(known) or 'none yet'}."
         )
     try:
         due = parse_local_datetime(args[2:], ctx.timezone, ctx.cohort.session_time)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise Refused(str(exc)) from None
     if due <= ctx.now:
         raise Refused(f"{when(due)} has already passed.")
     session = _session_for(ctx, due, session_number)

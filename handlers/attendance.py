@@ -94,7 +94,7 @@ def _target_session(ctx: Context, number: str | None) -> Session:
             raise Refused("There are no sessions left in this cohort.")
         return session
     if not number.isdigit():
-        raise UsageError(f"`{number}` is not a session number.")
+        raise Refused(f"`{number}` is not a session number.")
     found = next((s for s in ctx.cohort.sessions if s.number == int(number)), None)
     if found is None:
         raise Refused(f"There is no session {number}.")
@@ -131,7 +131,7 @@ async def ask(ctx: Context) -> Reply:
     if not text:
         raise UsageError("Write your question after `ask`.")
     if len(text) > MAX_QUESTION_CHARS:
-        raise UsageError(f"Keep questions under {MAX_QUESTION_CHARS} characters.")
+        raise Refused(f"Keep questions under {MAX_QUESTION_CHARS} characters.")
     session = _target_session(ctx, None)
     open_by_member = await ctx.db.scalar(
         select(func.count())
@@ -143,7 +143,7 @@ async def ask(ctx: Context) -> Reply:
         )
     )
     if (open_by_member or 0) >= MAX_OPEN_QUESTIONS_PER_MEMBER:
-        raise UsageError(
+        raise Refused(
             f"You already have {MAX_OPEN_QUESTIONS_PER_MEMBER} open questions for "
             "this session; let others have a turn."
         )
@@ -197,18 +197,7 @@ async def list_questions(ctx: Context) -> Reply:
 
 
 async def upvote(ctx: Context) -> Reply:
-    if len(ctx.args) != 1 or not ctx.args[0].isdigit():
-        raise UsageError("Give the question's number, as `d2l questions` shows it.")
-    session = _target_session(ctx, None)
-    question = await ctx.db.scalar(
-        select(Question).where(
-            Question.session_id == session.id,
-            Question.number == int(ctx.args[0]),
-            Question.cleared.is_(False),
-        )
-    )
-    if question is None:
-        raise UsageError(f"There is no open question {ctx.args[0]} for session {session.number}.")
+    question = await _open_question(ctx)
     if question.member_id == ctx.member.id:
         return Reply(text="That's your own question — it already counts.", ephemeral=True)
     voted = await ctx.db.scalar(

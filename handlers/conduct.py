@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.conduct_text import conduct_reply, conduct_required
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.router import Command, Router
 from handlers.text import when
 from handlers.types import Reply
@@ -95,7 +95,7 @@ async def _set_text(ctx: Context) -> Reply:
             "Put the new text in a fenced block after `d2l admin conduct set`:\n```\nBe kind…\n```"
         )
     if len(text) > MAX_CONDUCT_CHARS:
-        raise UsageError(
+        raise Refused(
             f"That text has {len(text):,} characters; the limit is {MAX_CONDUCT_CHARS:,}."
         )
     await save_conduct(ctx.db, ctx.cohort.id, ctx.now, text=text)

@@ -159,16 +159,14 @@ async def submit(ctx: Context) -> Reply:
     except UnreadableSubmission as exc:
         return Reply(text=str(exc), ephemeral=True, is_error=True)
     if read is None:
-        raise UsageError(
+        raise Refused(
             f"Put your code after the command in a ``` block: `d2l submit "
             f"{spec.id}` then ```python … ```, attach a .py/.ipynb file, or give a link."
         )
     code = read.code
     size = len(code.encode("utf-8", "replace"))
     if size > MAX_CODE_BYTES:
-        raise UsageError(
-            f"That code is {size // 1000} KB; the limit is {MAX_CODE_BYTES // 1000} KB."
-        )
+        raise Refused(f"That code is {size // 1000} KB; the limit is {MAX_CODE_BYTES // 1000} KB.")
     notes = list(read.notes)
     try:
         violations = check_source(code, spec.forbidden)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.exercises import exercise_named
 from handlers.router import Command, Router
 from handlers.text import when
@@ -124,7 +124,7 @@ async def set_solutions(ctx: Context, values: list[str]) -> str:
     """`admin cohort solutions after-due|never`; returns the note for the settings reply."""
     policy = " ".join(values).lower()
     if policy not in SOLUTION_POLICIES:
-        raise UsageError(f"`solutions` is one of: {', '.join(SOLUTION_POLICIES)}.")
+        raise Refused(f"`solutions` is one of: {', '.join(SOLUTION_POLICIES)}.")
     await set_solutions_policy(ctx.db, ctx.cohort.id, policy)
     if policy == "never":
         return "Model solutions: never shown."

@@ -8,7 +8,7 @@ group and get no reminders unless they join too.
 
 from __future__ import annotations
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.mentions import Mentioned, mentioned
 from handlers.planning import plan_cohort
 from handlers.router import Command, Router
@@ -116,7 +116,7 @@ async def admin_organizers(ctx: Context) -> Reply:
 async def _remove(ctx: Context, who: Mentioned, enrollment: Enrollment) -> Reply:
     configured = set(ctx.services.settings.cohort.organizers)
     if configured & set(who.keys):
-        raise UsageError(
+        raise Refused(
             f"{who.name} is named in STUDYBOT_COHORT__ORGANIZERS; remove them there and "
             "restart the bot."
         )
@@ -124,7 +124,7 @@ async def _remove(ctx: Context, who: Mentioned, enrollment: Enrollment) -> Reply
         return await _listing(ctx, f"{who.name} isn't an organizer.")
     others = [e for e, _ in await organizers_of(ctx.db, ctx.cohort.id) if e.id != enrollment.id]
     if not others and not configured:
-        raise UsageError(
+        raise Refused(
             f"{who.name} is the last organizer, so they stay one. Add another organizer first."
         )
     enrollment.role = "member"

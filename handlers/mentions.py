@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused
 from models.members import DISCORD_ID, FIND_AN_ID, SLACK_ID, identity_key, member_for_identity
 from models.tables import Identity
 
@@ -36,7 +36,7 @@ async def mentioned(ctx: Context, word: str, *, create: bool) -> Mentioned:
     identity = await ctx.db.scalar(query.order_by(Identity.id).limit(1))
     if identity is None:
         if not create or workspace is None:
-            raise UsageError(
+            raise Refused(
                 f"{word} hasn't talked to the bot yet. Mention them where they are, or ask "
                 "them to send `d2l help` first."
             )
@@ -71,7 +71,7 @@ def _parse(platform: str, workspace: str, word: str) -> tuple[str, str | None, s
         user = word.removeprefix("console:").removeprefix("@")
         if user:
             return "console", workspace, user, user
-    raise UsageError(
+    raise Refused(
         f"`{word}` isn't a mention or a platform id. Mention the person (type @ and pick them) "
         f"or give their id: slack:T…:U… or discord:… — {FIND_AN_ID}"
     )

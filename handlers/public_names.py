@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.router import Command, Router
 from handlers.types import Reply
 from models.web_tables import PublicName
@@ -51,7 +51,7 @@ async def leaderboard_public(ctx: Context) -> Reply:
         return Reply(text='The public leaderboard shows you as "a member" again.', ephemeral=True)
     name = " ".join(ctx.args[1:]).strip() or ctx.member.display_name
     if len(name) > MAX_NAME or not name.isprintable():
-        raise UsageError(f"A public name is one line of at most {MAX_NAME} characters.")
+        raise Refused(f"A public name is one line of at most {MAX_NAME} characters.")
     if mine is None:
         ctx.db.add(
             PublicName(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.planning import plan_cohort
 from handlers.progress import set_nudges
 from handlers.router import Command, Router
@@ -81,10 +81,10 @@ def _offsets(words: list[str]) -> list[int]:
     for word in words:
         delta = parse_duration(word)
         if delta is None or delta.days > 14:
-            raise UsageError(f"`{word}` is not an offset like 24h, 2d or 30m (at most 14d).")
+            raise Refused(f"`{word}` is not an offset like 24h, 2d or 30m (at most 14d).")
         offsets.append(int(delta.total_seconds() // 60))
     if len(set(offsets)) > MAX_OFFSETS:
-        raise UsageError(f"At most {MAX_OFFSETS} reminders per session.")
+        raise Refused(f"At most {MAX_OFFSETS} reminders per session.")
     return sorted(set(offsets), reverse=True)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.router import Command, Router
 from handlers.text import when
 from handlers.types import Reply
@@ -85,7 +85,7 @@ async def send_report(ctx: Context) -> Reply:
     if not text:
         raise UsageError("Write what happened after `d2l report`.")
     if len(text) > MAX_REPORT_CHARS:
-        raise UsageError(
+        raise Refused(
             f"That report has {len(text):,} characters; the limit is {MAX_REPORT_CHARS:,}. "
             "Nothing was sent: shorten it, or send it in two reports."
         )
@@ -238,7 +238,7 @@ async def close_report(ctx: Context) -> Reply:
         select(Report).where(Report.cohort_id == ctx.cohort.id, Report.number == number)
     )
     if report is None:
-        raise UsageError(f"There is no report #{number}. `d2l admin reports` lists the open ones.")
+        raise Refused(f"There is no report #{number}. `d2l admin reports` lists the open ones.")
     if report.status == "closed":
         return Reply(text=f"Report #{number} was already closed.", ephemeral=True)
     report.status, report.closed_at = "closed", ctx.now

@@ -98,7 +98,7 @@ async def edit_session(ctx: Context) -> Reply:
         )
     else:
         if not cleared and not value.startswith(("https://", "http://")):
-            raise UsageError("A recording link starts with https://.")
+            raise Refused("A recording link starts with https://.")
         session.recording_url = None if cleared else value[:500]
         await plan_github(ctx.db, ctx.cohort, ctx.now)  # the schedule file; a comment
         if not cleared and session.starts_at <= ctx.now:
@@ -132,7 +132,7 @@ async def _move(ctx: Context, session: Session, field: str, values: list[str]) -
         else:
             new_local = dt.datetime.combine(local.date(), dt.time.fromisoformat(values[0]), zone)
     except ValueError:
-        raise UsageError(
+        raise Refused(
             f"`{values[0]}` is not a {'YYYY-MM-DD date' if field == 'date' else 'HH:MM time'}."
         ) from None
     new_start = new_local.replace(tzinfo=zone).astimezone(dt.UTC)
@@ -149,7 +149,7 @@ async def _move(ctx: Context, session: Session, field: str, values: list[str]) -
     session.pinned = True
     ordered = sorted(ctx.cohort.sessions, key=lambda s: s.number)
     if any(a.starts_at >= b.starts_at for a, b in itertools.pairwise(ordered)):
-        raise UsageError(
+        raise Refused(
             "That would put the sessions out of order; add `later` to move the following ones too."
         )
     await ctx.db.flush()
@@ -188,7 +188,7 @@ async def _change_skips(ctx: Context, *, add: bool) -> Reply:
     try:
         day = dt.date.fromisoformat(ctx.args[0])
     except ValueError:
-        raise UsageError(f"`{ctx.args[0]}` is not a date; write it as YYYY-MM-DD.") from None
+        raise Refused(f"`{ctx.args[0]}` is not a date; write it as YYYY-MM-DD.") from None
     try:
         moved = (skip_day if add else unskip_day)(ctx.cohort, day, ctx.now)
     except RescheduleError as exc:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.mentions import mentioned
 from handlers.progress._common import course_end, course_over, load, missing_lines
 from handlers.progress._name import certificate_name, name_of
@@ -86,7 +86,7 @@ async def admin_certificate(ctx: Context) -> Reply:
         )
     items, progress = await load(ctx, [who.member_id])
     if not progress:
-        raise UsageError(f"{who.name} has never used this cohort.")
+        raise Refused(f"{who.name} has never used this cohort.")
     end = course_end(ctx.cohort, items)
     early = end is not None and not course_over(end, ctx.now, session_length(ctx.cohort))
     name = await name_of(ctx, who.member_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused
 from handlers.types import Reply
 from models.tables import Member
 
@@ -33,7 +33,7 @@ async def set_name(ctx: Context) -> str:
         member.certificate_name = None
         return f"Cleared: your certificate will read your display name, {member.display_name}."
     if len(wanted) > MAX_NAME or any(unicodedata.category(c) == "Cc" for c in wanted):
-        raise UsageError(f"A name is one line of at most {MAX_NAME} characters.")
+        raise Refused(f"A name is one line of at most {MAX_NAME} characters.")
     member.certificate_name = wanted
     return (
         f"Your certificate will read: {wanted}. A certificate already issued keeps the name it "

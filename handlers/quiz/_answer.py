@@ -4,7 +4,7 @@ question it answers."""
 
 from __future__ import annotations
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.quiz._common import ANSWER_REF
 from handlers.quiz._live import answer_live, live_question_waiting
 from handlers.quiz._runs import answer_in_run
@@ -33,7 +33,7 @@ async def answer(ctx: Context) -> Reply | list[Reply]:
         live = await answer_live(ctx, text, None, None)
         if live is not None:
             return live
-        raise UsageError("You have no open question. Start with `d2l quiz TOPIC` or `d2l review`.")
+        raise Refused("You have no open question. Start with `d2l quiz TOPIC` or `d2l review`.")
     if await live_question_waiting(ctx):
         found = await answer_live(ctx, text, None, None)
         assert found is not None

@@ -7,7 +7,7 @@ import difflib
 import re
 from string import ascii_lowercase as LETTERS
 
-from handlers.context import UsageError
+from handlers.context import Refused
 from handlers.text import when
 from handlers.types import AnswerBox, Choice, Picker, PickOption, Reply
 from quizzes.questions import (
@@ -103,14 +103,14 @@ def resolve_topic(word: str) -> str:
         return prefixed[0]
     close = difflib.get_close_matches(typed, topics, n=2, cutoff=0.5)
     hint = f" Did you mean {' or '.join(f'`{t}`' for t in close)}?" if close else ""
-    raise UsageError(f"There is no quiz topic `{word[:40]}`.{hint} Topics: {', '.join(topics)}.")
+    raise Refused(f"There is no quiz topic `{word[:40]}`.{hint} Topics: {', '.join(topics)}.")
 
 
 def parse_count(word: str | None) -> int:
     if word is None:
         return DEFAULT_COUNT
     if not word.isdigit() or not 1 <= int(word) <= MAX_COUNT:
-        raise UsageError(f"The number of questions must be 1 to {MAX_COUNT}, not `{word[:20]}`.")
+        raise Refused(f"The number of questions must be 1 to {MAX_COUNT}, not `{word[:20]}`.")
     return int(word)
 
 

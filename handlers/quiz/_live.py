@@ -10,7 +10,7 @@ from dataclasses import replace
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.quiz._common import (
     bank,
     live_pick_seed,
@@ -58,7 +58,7 @@ async def start(ctx: Context) -> Reply | list[Reply]:
         raise UsageError("Name the topic, and if you like the number of questions.")
     running = await _round_here(ctx)
     if running is not None:
-        raise UsageError(
+        raise Refused(
             f"A live round is already running here (question {running.position + 1} of "
             f"{len(running.question_ids)}): `d2l quiz next` or `d2l quiz live stop`."
         )
@@ -150,7 +150,7 @@ async def advance(ctx: Context) -> list[Reply]:
         raise UsageError("`d2l quiz next` takes nothing after it.")
     game = await _round_here(ctx, lock=True)
     if game is None:
-        raise UsageError("No live round is running here. Start one with `d2l quiz live TOPIC`.")
+        raise Refused("No live round is running here. Start one with `d2l quiz live TOPIC`.")
     replies = [await _reveal(ctx, game)]
     if game.position + 1 < len(game.question_ids):
         game.position += 1
@@ -166,7 +166,7 @@ async def advance(ctx: Context) -> list[Reply]:
 async def stop(ctx: Context) -> list[Reply]:
     game = await _round_here(ctx, lock=True)
     if game is None:
-        raise UsageError("No live round is running here.")
+        raise Refused("No live round is running here.")
     game.status, game.ended_at = "stopped", ctx.now
     final = await _final(ctx, game, "Round stopped · leaderboard")
     await ctx.db.flush()
@@ -299,18 +299,18 @@ async def answer_live(
     this channel. None when there is no round to answer here."""
     game = await ctx.db.get(LiveRound, round_id) if round_id is not None else await _round_here(ctx)
     if round_id is not None and (game is None or game.cohort_id != ctx.cohort.id):
-        raise UsageError("That live round isn't running here.")
+        raise Refused("That live round isn't running here.")
     inv = ctx.invocation
     here = (inv.platform, inv.workspace_id, inv.channel_id)
     if game is not None and not inv.is_direct and here != _channel(game):
-        raise UsageError("That live round is running in another channel; answer it there.")
+        raise Refused("That live round is running in another channel; answer it there.")
     if game is None:
         return None
     if game.status != "asking":
-        raise UsageError("That live round is over.")
+        raise Refused("That live round is over.")
     current = game.position + 1
     if number is not None and number != current:
-        raise UsageError(f"Question {number} of that round is closed; question {current} is open.")
+        raise Refused(f"Question {number} of that round is closed; question {current} is open.")
     qid, seed = game.question_ids[game.position], game.seeds[game.position]
     if await find_attempt(ctx.db, ctx.member.id, qid, seed) is not None:
         return Reply(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused, UsageError
 from handlers.quiz._common import (
     MAX_COUNT,
     bank,
@@ -29,7 +29,7 @@ async def quiz(ctx: Context) -> Reply | list[Reply]:
             return await resume(ctx, run)
         return topics_overview()
     if run is not None:
-        raise UsageError(
+        raise Refused(
             f"You are in the middle of a {'review' if run.mode == 'review' else 'quiz'} "
             f"(question {run.position + 1} of {len(run.question_ids)}): answer it with "
             "`d2l answer …`, or `d2l quiz stop` first."
@@ -70,7 +70,7 @@ async def stop(ctx: Context) -> Reply:
         raise UsageError("`d2l quiz stop` takes nothing after it.")
     run = await open_run(ctx.db, ctx.cohort.id, ctx.member.id)
     if run is None:
-        raise UsageError("You have no quiz in progress.")
+        raise Refused("You have no quiz in progress.")
     return await finish(ctx, run, "stopped")
 
 
@@ -79,7 +79,7 @@ async def review(ctx: Context) -> Reply:
         raise UsageError("Give at most a number of questions.")
     count = parse_count(ctx.args[0]) if ctx.args else DEFAULT_REVIEW_COUNT
     if await open_run(ctx.db, ctx.cohort.id, ctx.member.id) is not None:
-        raise UsageError("Finish your open quiz first (or `d2l quiz stop`).")
+        raise Refused("Finish your open quiz first (or `d2l quiz stop`).")
     cards = [c for c in await due_cards(ctx.db, ctx.cohort.id, ctx.member.id, ctx.now)]
     question_ids = [c.question_id for c in cards if known_question(c.question_id)][:count]
     if not question_ids:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.context import Context, UsageError
+from handlers.context import Context, Refused
 from handlers.quiz._common import personal_seed, question_card, rendered, time_limit
 from handlers.quiz._grading import Outcome, feedback, grade, schedule_review, store
 from handlers.text import plural
@@ -69,7 +69,7 @@ async def current_attempt(ctx: Context, run: QuizRun) -> QuizAttempt:
     if run.current_attempt_id is not None:
         attempt = await ctx.db.get(QuizAttempt, run.current_attempt_id)
     if attempt is None:  # the row was deleted under us: ask again
-        raise UsageError("Your current question was lost; `d2l quiz stop` and start again.")
+        raise Refused("Your current question was lost; `d2l quiz stop` and start again.")
     return attempt
 
 
@@ -83,7 +83,7 @@ async def answer_in_run(
     if attempt_id is not None:
         await _check_reference(ctx, run, attempt_id)
     if run is None:
-        raise UsageError("You have no open question. Start with `d2l quiz TOPIC` or `d2l review`.")
+        raise Refused("You have no open question. Start with `d2l quiz TOPIC` or `d2l review`.")
     attempt = await current_attempt(ctx, run)
     rq = rendered(attempt.question_id, attempt.seed)
     outcome = grade(rq, text, attempt.asked_at, ctx.now)
@@ -139,15 +139,15 @@ async def resume(ctx: Context, run: QuizRun) -> list[Reply]:
 async def _check_reference(ctx: Context, run: QuizRun | None, attempt_id: int) -> None:
     attempt = await ctx.db.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.cohort_id != ctx.cohort.id:
-        raise UsageError("That question doesn't exist here.")
+        raise Refused("That question doesn't exist here.")
     if attempt.member_id != ctx.member.id:
-        raise UsageError(
+        raise Refused(
             "That question was asked to someone else; start your own with `d2l quiz TOPIC`."
         )
     if attempt.answered_at is not None:
-        raise UsageError("You already answered that question; it counts once.")
+        raise Refused("You already answered that question; it counts once.")
     if run is None or run.current_attempt_id != attempt_id:
-        raise UsageError("That question is no longer open.")
+        raise Refused("That question is no longer open.")
 
 
 async def finish(ctx: Context, run: QuizRun, status: str) -> Reply:

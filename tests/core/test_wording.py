@@ -85,6 +85,31 @@ async def test_usage_only_when_the_usage_is_the_problem(chat: Chat) -> None:
     for typo, says in (("help nxt", "There is no command"), ("exercise sofmax", "no exercise")):
         text = await chat.text(typo)
         assert says in text and "Did you mean" in text and "Usage" not in text
+    # a value the command can't use: the reason alone, which says what to write instead
+    for as_, command, says in (
+        ("olga", "admin cohort start 2027-13-01", "is not a date"),
+        ("olga", "admin cohort time 25:00", "is not a time of day"),
+        ("olga", "admin cohort cadence 0", "1 to 365"),
+        ("olga", "admin cohort timezone Mars/Olympus", "not an IANA timezone"),
+        ("olga", "admin cohort nonsense 3", "I can't change"),
+        ("olga", "admin cohort link ftp://x", "one https:// URL"),
+        ("olga", "admin session 2 date 2027-02-30", "is not a YYYY-MM-DD date"),
+        ("olga", "admin skip 2027-02-30", "is not a date"),
+        ("olga", "admin certificate @nobody", "hasn't talked to the bot"),
+        ("bob", "quiz astrology", "There is no quiz topic"),
+        ("bob", "quiz prob 99", "must be 1 to"),
+        ("bob", "quiz stop", "no quiz in progress"),
+        ("bob", "answer b", "no open question"),
+        ("olga", "quiz next", "No live round"),
+        ("bob", "remind on 40d", "is not an offset"),
+        ("bob", "rsvp yes 99", "no session 99"),
+        ("bob", "name " + "x" * 200, "one line of at most"),
+    ):
+        text = await chat.text(command, as_=as_)
+        assert says in text and "Usage" not in text, (command, text)
+    # the wrong shape still gets the usage
+    for command in ("quiz stop now", "remind maybe", "rsvp", "leaderboard public maybe"):
+        assert "Usage: `d2l" in await chat.text(command, as_="bob"), command
 
 
 async def test_setting_a_speaker_echoes_it(chat: Chat) -> None:
