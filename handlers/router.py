@@ -179,6 +179,11 @@ class Router:
                         now=now,
                         conduct_file=services.settings.cohort.conduct_file,
                     )
+                    # as `join` does: a new member's reminders exist before the next sweep
+                    # (imported here: planning imports the command modules, which import this)
+                    from handlers.planning import plan_cohort
+
+                    await plan_cohort(db, cohort, now)
             is_organizer = enrollment.role == "organizer"
             if command.organizer_only and not is_organizer:
                 raise NotAllowed(f"`d2l {command.name}` is for organizers of {cohort.name}.")

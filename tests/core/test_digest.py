@@ -15,7 +15,7 @@ from bot.platforms.console import render_plain
 from bot.platforms.console._adapter import advance
 from bot.platforms.discord_bot import render as render_discord
 from bot.platforms.slack_app._render import render as render_slack
-from models.tables import Member, Submission
+from models.tables import Member, OutboxMessage, Submission
 from tests.conftest import Chat
 from tests.core.conftest import RecordingSender
 
@@ -81,3 +81,17 @@ async def test_work_due_at_another_time_gets_its_own_dm_and_done_work_none(
     dms = [d for d in sender.sent if d.kind == "assignment_reminder"]
     assert [d.at for d in dms] == [DUE - dt.timedelta(hours=48), DUE - dt.timedelta(hours=2)]
     assert all("softmax" in (d.reply.title or "") for d in dms)
+
+
+async def test_joining_by_a_work_command_plans_the_members_reminders_at_once(
+    bot: App, talk: Chat
+) -> None:
+    await talk.text("admin assign softmax due 2027-01-20 18:00", as_="olga")
+    assert "joined" in await talk.text("quiz probability", as_="carl")  # joins, no `join`
+    async with bot.services.sessions() as db:
+        carl = await db.scalar(select(Member.id).where(Member.display_name == "carl"))
+        keys = list(
+            await db.scalars(select(OutboxMessage.key).where(OutboxMessage.key.like("digest:%")))
+        )
+    # planned with the command, not by the next sweep minutes later
+    assert any(k.startswith("digest:") and k.endswith(f":{carl}") for k in keys), keys
