@@ -59,7 +59,8 @@ def discord_posts(discord: FakeDiscord, channel: str | None) -> list[str]:
     if channel is None:
         return []
     posts = discord.calls_to(f"/channels/{channel}/messages", "POST")
-    return [_discord_text(c.body) for c in posts]
+    # not `…/messages/ID/threads`: opening the session's thread posts no message
+    return [_discord_text(c.body) for c in posts if c.path.endswith("/messages")]
 
 
 def _discord_text(body: Any) -> str:
@@ -242,6 +243,8 @@ async def test_three_web_processes_a_discord_process_and_workers_send_everything
     assert count(slack_posts(slack, "DU3"), "⏰") == 2
     # The announcement opened one session thread, whichever process sent it.
     assert len(slack_posts(slack, "C1", in_threads=True)) == 1
+    # Discord's opens when a plan runs after the announcement went out; never twice.
+    assert len(discord.calls_to("/threads", "POST")) <= 1
     assert results() == (1, 1, 1)
     # Discord drops a repeated nonce; every row must still have been sent only once.
     nonces = [c.body.get("nonce") for c in discord.calls_to("/messages", "POST")]
