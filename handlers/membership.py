@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from handlers.context import Context, Refused, UsageError
 from handlers.mentions import Mentioned, mentioned
-from handlers.planning import plan_cohort
+from handlers.planning import plan_cohort, plan_member
 from handlers.router import Command, Router
 from handlers.types import Reply
 from handlers.welcome import queue_welcome, welcome_text
@@ -66,7 +66,7 @@ async def join_group(ctx: Context) -> Reply:
             text=f"You're already a member of {ctx.cohort.name}. `d2l leave` to stop.",
             ephemeral=True,
         )
-    await plan_cohort(ctx.db, ctx.cohort, ctx.now)
+    await plan_member(ctx.db, ctx.cohort, ctx.member.id, ctx.now)
     inv = ctx.invocation
     await queue_welcome(
         ctx.db,

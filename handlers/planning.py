@@ -60,6 +60,22 @@ async def plan_cohort(
     return len(planned) + await plan_github(db, cohort, now, horizon)
 
 
+async def plan_member(db: AsyncSession, cohort: Cohort, member_id: int, now: dt.datetime) -> int:
+    """Enqueue one new member's own messages (session and assignment reminders, nudges) due
+    within the sweep's horizon, so none falls due before the next sweep plans it; the sweeps
+    plan the rest. `plan_cohort` would do it too, but it replans every member: for each of
+    500 members joining, that is quadratic."""
+    sessions = [s for s in cohort.sessions if s.starts_at > now]
+    wanted = await personal_dms(db, cohort.id, [member_id])
+    identities = await first_identities(db, sorted(wanted.members))
+    planned = _personal_reminders(cohort, sessions, wanted, identities)
+    planned += await _assignment_reminders(db, cohort, now, wanted, identities, cancel_old=False)
+    planned += await plan_nudges(db, cohort, now, wanted, identities)
+    planned = [p for p in planned if p.due_at <= now + SWEEP_HORIZON]
+    await enqueue(db, planned, now)
+    return len(planned)
+
+
 def _channel_messages(
     cohort: Cohort, session: Session, bindings: list[PlatformBinding]
 ) -> list[Planned]:
@@ -136,6 +152,8 @@ async def _assignment_reminders(
     now: dt.datetime,
     wanted: PersonalDms,
     identities: Mapping[int, Identity],
+    *,
+    cancel_old: bool = True,
 ) -> list[Planned]:
     assignments = list(
         await db.scalars(
@@ -143,17 +161,19 @@ async def _assignment_reminders(
         )
     )
     # One DM per member and reminder time, listing every assignment due then (issue 21).
-    # Rows of the release before, one per assignment, would repeat the digest.
-    await db.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.cohort_id == cohort.id,
-            OutboxMessage.kind == ASSIGNMENT_REMINDER,
-            OutboxMessage.status == "pending",
-            OutboxMessage.key.like("due:%"),
+    # Rows of the release before, one per assignment, would repeat the digest (the sweeps
+    # cancel them; a member who just joined has none).
+    if cancel_old:
+        await db.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.cohort_id == cohort.id,
+                OutboxMessage.kind == ASSIGNMENT_REMINDER,
+                OutboxMessage.status == "pending",
+                OutboxMessage.key.like("due:%"),
+            )
+            .values(status="cancelled", last_error="replaced by a digest")
         )
-        .values(status="cancelled", last_error="replaced by a digest")
-    )
     by_time: dict[dt.datetime, list[Assignment]] = {}
     for assignment in sorted(assignments, key=lambda a: (a.due_at, a.id)):
         for offset in set(cohort.assignment_offsets):

@@ -179,11 +179,11 @@ class Router:
                         now=now,
                         conduct_file=services.settings.cohort.conduct_file,
                     )
-                    # as `join` does: a new member's reminders exist before the next sweep
-                    # (imported here: planning imports the command modules, which import this)
-                    from handlers.planning import plan_cohort
+                    # a new member's reminders exist before the next sweep (imported here:
+                    # planning imports the command modules, which import this one)
+                    from handlers.planning import plan_member
 
-                    await plan_cohort(db, cohort, now)
+                    await plan_member(db, cohort, member.id, now)
             is_organizer = enrollment.role == "organizer"
             if command.organizer_only and not is_organizer:
                 raise NotAllowed(f"`d2l {command.name}` is for organizers of {cohort.name}.")

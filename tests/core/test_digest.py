@@ -86,7 +86,7 @@ async def test_work_due_at_another_time_gets_its_own_dm_and_done_work_none(
 async def test_joining_by_a_work_command_plans_the_members_reminders_at_once(
     bot: App, talk: Chat
 ) -> None:
-    await talk.text("admin assign softmax due 2027-01-20 18:00", as_="olga")
+    await talk.text("admin assign softmax due 2027-01-08 18:00", as_="olga")  # in 4 days
     assert "joined" in await talk.text("quiz probability", as_="carl")  # joins, no `join`
     async with bot.services.sessions() as db:
         carl = await db.scalar(select(Member.id).where(Member.display_name == "carl"))
