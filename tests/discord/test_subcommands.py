@@ -106,6 +106,7 @@ def heard(app: App) -> list[tuple[str, str | None]]:
 
 
 CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("join", {}, "join"),
     ("next", {}, "next"),
     ("schedule", {}, "schedule"),
     ("session", {"number": 3}, "session 3"),
@@ -179,6 +180,18 @@ async def test_session_rsvp_quiz_and_run_answer_as_their_messages_do(
     cohort = await answer_of(fake, "run", text="admin cohort")  # Alice organizes: she came first
     assert "something went wrong" not in cohort.text() and "Unknown" not in cohort.text()
     assert "cadence" in cohort.text().lower()
+
+
+async def test_join_is_a_typed_subcommand_and_hints_name_it(
+    platform: DiscordPlatform, fake: FakeDiscord
+) -> None:
+    joined = await answer_of(fake, "join")
+    assert joined.ephemeral and "You've joined" in joined.text()
+    assert "/d2l leave" not in joined.text() and "!d2l leave" in joined.text()  # no subcommand
+    again = await answer_of(fake, "join")
+    assert "already a member" in again.text()
+    help_join = await answer_of(fake, "help", command="join")
+    assert "/d2l join" in help_join.text() and "!d2l join" not in help_join.text()
 
 
 async def test_submit_is_graded_like_a_message(

@@ -6,7 +6,7 @@ A subcommand only builds the text the router parses (`session 3`, `quiz probabil
 subcommand is answered the same way (within 3 s, deferred, ephemeral when private) and means
 exactly what the same `!d2l` message means.
 
-Discord allows 25 subcommands in a command; this group has 23.
+Discord allows 25 subcommands in a command; this group has 24.
 """
 
 from __future__ import annotations
@@ -64,6 +64,12 @@ def d2l_group(client: Any) -> app_commands.Group:
 
     async def complete_text(interaction: Interaction, current: str) -> Choices:
         return choices(client.suggestions(str(current or "")))
+
+    # Joining ----------------------------------------------------------------------------
+
+    @d2l.command(description="Join the study group: reminders, progress, a certificate")
+    async def join(interaction: Interaction) -> None:
+        await run(interaction, "join")
 
     # Sessions ---------------------------------------------------------------------------
 
