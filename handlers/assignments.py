@@ -13,7 +13,7 @@ from handlers.router import Command, Router
 from handlers.text import parse_local_datetime, when
 from handlers.types import Reply
 from models.tables import Assignment, Session
-from models.work import assignment_completed
+from models.work import completed_assignments
 
 
 def register(router: Router) -> None:
@@ -123,9 +123,10 @@ async def list_assignments(ctx: Context) -> Reply:
     if not rows:
         return Reply(text="Nothing has been assigned yet.", ephemeral=True)
     numbers = {s.id: s.number for s in ctx.cohort.sessions}
+    completed = await completed_assignments(ctx.db, rows, ctx.member.id)
     lines = []
     for a in rows:
-        done = await assignment_completed(ctx.db, a, ctx.member.id)
+        done = a.id in completed
         mark = "✓ done" if done else ("✗ missed" if a.due_at <= ctx.now else "… to do")
         session = f"session {numbers[a.session_id]} · " if a.session_id in numbers else ""
         lines.append(f"{mark} — {a.kind} `{a.ref}` · {session}due {when(a.due_at)}")

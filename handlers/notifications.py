@@ -22,7 +22,7 @@ from handlers.welcome import WELCOME_KIND, render_welcome
 from models.cohorts import meeting_link
 from models.preferences import ASSIGNMENT_REMINDER, SESSION_REMINDER, dm_refusal
 from models.tables import Assignment, Cohort, OutboxMessage, Session
-from models.work import assignment_completed, rsvp_counts, session_assignments
+from models.work import completed_assignments, rsvp_counts, session_assignments
 from quizzes.curriculum import Curriculum
 
 
@@ -175,6 +175,7 @@ async def _assignment_digest(
     ids = payload.get("assignment_ids") or [payload.get("assignment_id")]  # older rows: one
     member_id = int(payload["member_id"])
     found = [a for a in [await db.get(Assignment, i) for i in ids] if a is not None]
+    completed = await completed_assignments(db, found, member_id) if found else set()
     due: list[Assignment] = []
     for assignment in found:
         cohort = await cache.cohort(db, assignment.cohort_id)
@@ -182,7 +183,7 @@ async def _assignment_digest(
         times = {assignment.due_at - dt.timedelta(minutes=o) for o in cohort.assignment_offsets}
         if "assignment_ids" in payload and message.due_at not in times:
             continue
-        if assignment.due_at <= now or await assignment_completed(db, assignment, member_id):
+        if assignment.due_at <= now or assignment.id in completed:
             continue
         due.append(assignment)
     if not due:

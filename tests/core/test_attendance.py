@@ -6,10 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 from icalendar import Calendar
+from sqlalchemy import select
 
 from bot.app import App
 from bot.clock import FakeClock
 from bot.delivery import Dispatcher
+from models.tables import Member, QuizAttempt, Submission
 from tests.conftest import Chat
 from tests.core.conftest import RecordingSender
 
@@ -133,3 +135,31 @@ async def test_an_organizer_binds_and_unbinds_a_channel(
     clock.set(dt.datetime(2027, 1, 11, 17, 1, tzinfo=dt.UTC))
     await dispatcher.run_once()
     assert [d.target for d in sender.sent[2:] if d.kind != "thread"] == ["console"]
+
+
+async def test_assignments_mark_the_exercises_and_quizzes_done(bot: App, talk: Chat) -> None:
+    await talk.text("admin assign softmax due 2027-01-30 20:00", as_="olga")
+    await talk.text("admin assign probability due 2027-01-30 20:00", as_="olga")
+    await talk.text("join", as_="ann")
+    await talk.text("join", as_="ben")
+    async with bot.services.sessions() as db, db.begin():
+        ann = await db.scalar(select(Member.id).where(Member.display_name == "ann"))
+        assert ann is not None
+        at = dt.datetime(2027, 1, 5, tzinfo=dt.UTC)
+        db.add(
+            Submission(
+                cohort_id=1, member_id=ann, exercise_id="softmax", code="...", seed=1,
+                status="passed", score=8, max_score=8, created_at=at,
+            )
+        )  # fmt: skip
+        db.add_all(
+            QuizAttempt(
+                cohort_id=1, member_id=ann, question_id=f"q{i}", topic="probability", seed=i,
+                correct=True, asked_at=at, answered_at=at + dt.timedelta(minutes=i),
+            )
+            for i in range(5)
+        )  # fmt: skip
+    mine = await talk.text("assignments", as_="ann")
+    assert "✓ done — exercise `softmax`" in mine and "✓ done — quiz `probability`" in mine
+    theirs = await talk.text("assignments", as_="ben")
+    assert "… to do — exercise `softmax`" in theirs and "… to do — quiz `probability`" in theirs
