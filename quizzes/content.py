@@ -17,12 +17,19 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from dotenv import dotenv_values
+
 ENV = "STUDYBOT_CONTENT_DIR"
 
 
 def content_dir() -> Path | None:
-    """The organizers' content folder, or None when STUDYBOT_CONTENT_DIR is not set."""
-    value = os.environ.get(ENV, "").strip()
+    """The organizers' content folder, or None when STUDYBOT_CONTENT_DIR is not set: in the
+    environment, else in `.env` in the working directory, as every other setting (the
+    catalogues read it at import time in any process, before the settings exist)."""
+    value = os.environ.get(ENV)
+    if value is None:
+        value = dotenv_values(".env").get(ENV) if os.path.isfile(".env") else None
+    value = (value or "").strip()
     return Path(value).expanduser() if value else None
 
 

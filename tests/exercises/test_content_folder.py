@@ -74,6 +74,19 @@ def line_of(path: Path, text: str) -> int:
     return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
 
 
+def test_the_folder_is_read_from_dot_env_like_every_setting(
+    good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(content.ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert content.content_dir() is None
+    (tmp_path / ".env").write_text(f"SLACK_BOT_TOKEN=xoxb-1\n{content.ENV}={good}\n")
+    assert content.content_dir() == good
+    assert "leaky_relu" in [e.id for e in list_exercises()]  # the catalogue reads it
+    monkeypatch.setenv(content.ENV, "")  # the environment wins, as with the settings
+    assert content.content_dir() is None
+
+
 @pytest.mark.usefixtures("no_sandbox")
 def test_a_folder_written_from_scratch_passes_content_check(
     good: Path, capsys: pytest.CaptureFixture[str]
