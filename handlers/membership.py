@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from handlers.context import Context, Refused, UsageError
 from handlers.mentions import Mentioned, mentioned
-from handlers.planning import plan_cohort, plan_member
+from handlers.planning import plan_cohort
 from handlers.router import Command, Router
 from handlers.types import Reply
-from handlers.welcome import queue_welcome, welcome_text
+from handlers.welcome import welcome_member, welcome_text
 from models.members import MEMBER, enroll, identity_key, join, leave, organizers_of
 from models.tables import Enrollment, Identity
 
@@ -66,17 +66,13 @@ async def join_group(ctx: Context) -> Reply:
             text=f"You're already a member of {ctx.cohort.name}. `d2l leave` to stop.",
             ephemeral=True,
         )
-    await plan_member(ctx.db, ctx.cohort, ctx.member.id, ctx.now)
-    inv = ctx.invocation
-    await queue_welcome(
+    await welcome_member(
         ctx.db,
         ctx.cohort,
         ctx.member.id,
-        platform=inv.platform,
-        workspace_id=inv.workspace_id,
-        user_id=inv.user_id,
-        now=ctx.now,
-        conduct_file=ctx.services.settings.cohort.conduct_file,
+        ctx.invocation,
+        ctx.now,
+        ctx.services.settings.cohort.conduct_file,
     )
     return Reply(text=welcome_text(ctx.cohort.name, joined), ephemeral=True)
 

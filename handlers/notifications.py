@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.github_sync import PLATFORM as GITHUB
@@ -174,7 +175,8 @@ async def _assignment_digest(
     payload = message.payload
     ids = payload.get("assignment_ids") or [payload.get("assignment_id")]  # older rows: one
     member_id = int(payload["member_id"])
-    found = [a for a in [await db.get(Assignment, i) for i in ids] if a is not None]
+    rows = await db.scalars(select(Assignment).where(Assignment.id.in_(ids)))
+    found = sorted(rows, key=lambda a: ids.index(a.id))  # one query, in the payload's order
     completed = await completed_assignments(db, found, member_id) if found else set()
     due: list[Assignment] = []
     for assignment in found:

@@ -49,11 +49,7 @@ async def plan_cohort(
         planned += _channel_messages(cohort, session, bindings)
     planned += await plan_threads(db, cohort, now, bindings)
     wanted = await personal_dms(db, cohort.id)
-    # Where each member's DMs go, read once for the three kinds of personal message.
-    identities = await first_identities(db, sorted(wanted.members))
-    planned += _personal_reminders(cohort, sessions, wanted, identities)
-    planned += await _assignment_reminders(db, cohort, now, wanted, identities)
-    planned += await plan_nudges(db, cohort, now, wanted, identities)
+    planned += await _personal_messages(db, cohort, sessions, now, wanted)
     planned = [p for p in planned if limit is None or p.due_at <= limit]
     await enqueue(db, planned, now)
     await _cancel_unwanted(db, cohort, wanted)
@@ -67,13 +63,22 @@ async def plan_member(db: AsyncSession, cohort: Cohort, member_id: int, now: dt.
     500 members joining, that is quadratic."""
     sessions = [s for s in cohort.sessions if s.starts_at > now]
     wanted = await personal_dms(db, cohort.id, [member_id])
-    identities = await first_identities(db, sorted(wanted.members))
-    planned = _personal_reminders(cohort, sessions, wanted, identities)
-    planned += await _assignment_reminders(db, cohort, now, wanted, identities, cancel_old=False)
-    planned += await plan_nudges(db, cohort, now, wanted, identities)
+    planned = await _personal_messages(db, cohort, sessions, now, wanted)
     planned = [p for p in planned if p.due_at <= now + SWEEP_HORIZON]
     await enqueue(db, planned, now)
     return len(planned)
+
+
+async def _personal_messages(
+    db: AsyncSession, cohort: Cohort, sessions: list[Session], now: dt.datetime, wanted: PersonalDms
+) -> list[Planned]:
+    """The DMs the members in `wanted` asked for: session and assignment reminders, nudges."""
+    # Where each member's DMs go, read once for the three kinds of personal message.
+    identities = await first_identities(db, sorted(wanted.members))
+    planned = _personal_reminders(cohort, sessions, wanted, identities)
+    planned += await _assignment_reminders(db, cohort, now, wanted, identities)
+    planned += await plan_nudges(db, cohort, now, wanted, identities)
+    return planned
 
 
 def _channel_messages(
@@ -152,8 +157,6 @@ async def _assignment_reminders(
     now: dt.datetime,
     wanted: PersonalDms,
     identities: Mapping[int, Identity],
-    *,
-    cancel_old: bool = True,
 ) -> list[Planned]:
     assignments = list(
         await db.scalars(
@@ -161,19 +164,6 @@ async def _assignment_reminders(
         )
     )
     # One DM per member and reminder time, listing every assignment due then (issue 21).
-    # Rows of the release before, one per assignment, would repeat the digest (the sweeps
-    # cancel them; a member who just joined has none).
-    if cancel_old:
-        await db.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.cohort_id == cohort.id,
-                OutboxMessage.kind == ASSIGNMENT_REMINDER,
-                OutboxMessage.status == "pending",
-                OutboxMessage.key.like("due:%"),
-            )
-            .values(status="cancelled", last_error="replaced by a digest")
-        )
     by_time: dict[dt.datetime, list[Assignment]] = {}
     for assignment in sorted(assignments, key=lambda a: (a.due_at, a.id)):
         for offset in set(cohort.assignment_offsets):
@@ -244,5 +234,15 @@ async def _cancel_unwanted(db: AsyncSession, cohort: Cohort, wanted: PersonalDms
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids))
             .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
+    # The release before queued one assignment reminder per assignment (`due:…`); the
+    # digests (issue 21) replace them, so a pending one would repeat a digest.
+    replaced = [m.id for m in pending if m.key.startswith("due:") and m.id not in ids]
+    if replaced:
+        await db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(replaced))
+            .values(status="cancelled", last_error="replaced by a digest")
             .execution_options(synchronize_session=False)
         )

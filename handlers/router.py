@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from handlers.context import Context, NotAllowed, Services, UsageError
 from handlers.parsing import ParsedMessage, parse_message
 from handlers.types import Invocation, Reply
-from handlers.welcome import queue_welcome, welcome_text
+from handlers.welcome import welcome_member, welcome_text
 from models.cohorts import cohort_for_channel
 from models.members import enroll, join, member_for_identity, named_in
 
@@ -169,21 +169,8 @@ class Router:
                 joined = await join(db, enrollment, organizers_configured=bool(organizers))
                 if joined.joined:
                     welcome = welcome_text(cohort.name, joined)
-                    await queue_welcome(
-                        db,
-                        cohort,
-                        member.id,
-                        platform=invocation.platform,
-                        workspace_id=invocation.workspace_id,
-                        user_id=invocation.user_id,
-                        now=now,
-                        conduct_file=services.settings.cohort.conduct_file,
-                    )
-                    # a new member's reminders exist before the next sweep (imported here:
-                    # planning imports the command modules, which import this one)
-                    from handlers.planning import plan_member
-
-                    await plan_member(db, cohort, member.id, now)
+                    conduct_file = services.settings.cohort.conduct_file
+                    await welcome_member(db, cohort, member.id, invocation, now, conduct_file)
             is_organizer = enrollment.role == "organizer"
             if command.organizer_only and not is_organizer:
                 raise NotAllowed(f"`d2l {command.name}` is for organizers of {cohort.name}.")
@@ -239,9 +226,9 @@ def _transient_sqlstate(exc: DBAPIError) -> bool:
 
 
 def usage_reply(command: Command, problem: str = "", *, show_usage: bool = True) -> Reply:
-    lines = [problem] if problem else []
     if problem and not show_usage:
         return error_reply(problem)
+    lines = [problem] if problem else []
     lines.append(f"Usage: `d2l {command.usage}` — {command.summary}")
     lines.extend(f"Example: `d2l {example}`" for example in command.examples[:2])
     return error_reply("\n".join(lines))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.conduct_text import AGREE, conduct_text
 from handlers.context import Services
 from handlers.text import when
-from handlers.types import Choice, Reply
+from handlers.types import Choice, Invocation, Reply
 from models.conduct import agreed_at
 from models.members import MEMBER, Joined, enroll, member_for_identity, named_in
 from models.outbox import Planned, enqueue
@@ -66,6 +66,32 @@ async def queue_welcome(
         cohort_id=cohort.id,
     )
     await enqueue(db, [message], now, reschedule=False)
+
+
+async def welcome_member(
+    db: AsyncSession,
+    cohort: Cohort,
+    member_id: int,
+    invocation: Invocation,
+    now: dt.datetime,
+    conduct_file: Path | None,
+) -> None:
+    """What joining sets going: the welcome DM where the member spoke, and their own
+    reminders planned at once rather than by the next sweep."""
+    # Imported here: planning imports the command modules, which import this one.
+    from handlers.planning import plan_member
+
+    await plan_member(db, cohort, member_id, now)
+    await queue_welcome(
+        db,
+        cohort,
+        member_id,
+        platform=invocation.platform,
+        workspace_id=invocation.workspace_id,
+        user_id=invocation.user_id,
+        now=now,
+        conduct_file=conduct_file,
+    )
 
 
 async def render_welcome(db: AsyncSession, message: OutboxMessage, now: dt.datetime) -> Reply:

@@ -28,7 +28,7 @@ def content_dir() -> Path | None:
     catalogues read it at import time in any process, before the settings exist)."""
     value = os.environ.get(ENV)
     if value is None:
-        value = dotenv_values(".env").get(ENV) if os.path.isfile(".env") else None
+        value = dotenv_values(".env").get(ENV)  # {} when there is no .env
     value = (value or "").strip()
     return Path(value).expanduser() if value else None
 

@@ -95,3 +95,23 @@ async def test_joining_by_a_work_command_plans_the_members_reminders_at_once(
         )
     # planned with the command, not by the next sweep minutes later
     assert any(k.startswith("digest:") and k.endswith(f":{carl}") for k in keys), keys
+
+
+async def test_a_pending_reminder_of_the_release_before_is_replaced_by_the_digest(
+    bot: App, talk: Chat
+) -> None:
+    await talk.text("join", as_="bob")  # he wants assignment reminders: only the key retires it
+    async with bot.services.sessions() as db, db.begin():
+        bob = await db.scalar(select(Member.id).where(Member.display_name == "bob"))
+        db.add(
+            OutboxMessage(
+                key="due:7:2880:1", kind="assignment_reminder", cohort_id=1, platform="console",
+                workspace_id="local", target="bob", payload={"assignment_id": 7, "member_id": bob},
+                due_at=DUE, status="pending", created_at=DUE - dt.timedelta(days=9),
+            )
+        )  # fmt: skip
+    await talk.text("admin assign softmax due 2027-01-20 18:00", as_="olga")  # plans the cohort
+    async with bot.services.sessions() as db:
+        old = await db.scalar(select(OutboxMessage).where(OutboxMessage.key == "due:7:2880:1"))
+    assert old is not None
+    assert (old.status, old.last_error) == ("cancelled", "replaced by a digest")
